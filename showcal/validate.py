@@ -84,6 +84,7 @@ class Checker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.file = ""
+        self.misspelt: dict[int, set[str]] = {}  # node id -> keys an unknown key was taken for
 
     # -- reporting -----------------------------------------------------------
 
@@ -108,6 +109,8 @@ class Checker:
                 self.problem(key, _join(path, name), f"duplicate key (first given on line {first}); keep one")
             elif name not in allowed:
                 hint = _suggest(name, allowed) or f"; allowed keys: {', '.join(allowed)}"
+                if "did you mean" in hint:
+                    self.misspelt.setdefault(id(node), set()).add(hint.split("'")[1])
                 self.problem(key, _join(path, name), f"unknown key '{name}'{hint}")
             else:
                 fields[name] = (key, value)
@@ -122,7 +125,8 @@ class Checker:
     def required(self, fields: dict, name: str, owner: yaml.Node, path: str, what: str) -> bool:
         if name in fields:
             return True
-        self.problem(owner, path, f"{what} needs '{name}:'")
+        if name not in self.misspelt.get(id(owner), ()):  # the unknown key's message says it already
+            self.problem(owner, path, f"{what} needs '{name}:'")
         return False
 
     # -- scalars -------------------------------------------------------------
@@ -261,12 +265,12 @@ class Checker:
                     if show.slug in seen:
                         file, line = seen[show.slug]
                         self.problem(
-                            node,
+                            _value_of(node, "slug"),
                             f"shows[{index}].slug",
                             f"duplicate show slug '{show.slug}' (also at {file}:{line}); slugs must be unique",
                         )
                     else:
-                        seen[show.slug] = (self.file, node.start_mark.line + 1)
+                        seen[show.slug] = (self.file, _value_of(node, "slug").start_mark.line + 1)
                         shows.append(show)
             elif fields or isinstance(source.node, yaml.MappingNode):
                 self.problem(source.node, "", "a data file needs a 'shows:' list")
@@ -542,7 +546,7 @@ class Checker:
                 self.problem(
                     fields["dates"][1],
                     f"{path}.dates",
-                    f"{len(days)} dates for {count} episodes; give one date per episode",
+                    f"{len(days)} date{'s' * (len(days) != 1)} for {count} episodes; give one date per episode",
                 )
                 return None
             return None if None in days else [AllDay(d, d) for d in days]  # type: ignore[arg-type]
@@ -596,6 +600,10 @@ def _episode_label(season: int | None, episode: int | None) -> str:
     if episode is None:
         return ""
     return f"S{season} E{episode}" if season is not None else f"Episode {episode}"
+
+
+def _value_of(node: yaml.MappingNode, key: str) -> yaml.Node:
+    return next((v for k, v in node.value if k.value == key), node)
 
 
 def _join(path: str, name: str) -> str:
