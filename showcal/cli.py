@@ -62,8 +62,14 @@ def validate(path: Path) -> None:
 
 @main.command(context_settings=CONTEXT)
 @DATA
-@click.option("--out", "-o", default="feeds", show_default=True, type=click.Path(path_type=Path),
-              help="Folder to write the site into; its last build is the state change tracking compares with.")  # fmt: skip
+@click.option(
+    "--out",
+    "-o",
+    default="feeds",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder to write the site into; its last build is what change tracking compares with.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but problems.")
 def build(path: Path, out: Path, quiet: bool) -> None:
     """Write every feed, event file and page into a folder for any static host.

@@ -197,7 +197,7 @@ def test_a_folder_of_files_names_the_file_of_each_problem(tmp_path, monkeypatch)
         load_catalog("data")
     assert [str(p) for p in caught.value.problems] == [
         "data/b.yml:2:12: shows[0].slug: duplicate show slug 'a' (also at data/a.yaml:2); slugs must be unique",
-        "data/b.yml:2:36: shows[0].network: network must be a single value, not a list",
+        "data/b.yml:2:34: shows[0].network: network must be a single value, not a list",
     ]
 
 
