@@ -73,7 +73,19 @@ def _times(event: Event, variant: Variant) -> tuple[date | datetime, date | date
         return when.start.date(), when.end.date() + timedelta(days=1) if when.end.time() else when.end.date()
     if variant.utc:
         return when.start.astimezone(UTC), when.end.astimezone(UTC)
-    return when.start, when.end
+    return when.start, _unambiguous(when.end)
+
+
+def _unambiguous(moment: datetime) -> datetime:
+    """A local time a TZID can express; the second pass of a repeated hour goes in UTC.
+
+    Clients read a repeated wall time as its first occurrence (RFC 5545), so
+    an end in the repeated hour after clocks go back would land before the
+    start.
+    """
+    if moment.fold and moment.replace(fold=0).utcoffset() != moment.utcoffset():
+        return moment.astimezone(UTC)
+    return moment
 
 
 def render_event(event: Event, show: Show, stamp: Stamp, variant: Variant = Variant()) -> bytes:
