@@ -98,7 +98,41 @@ def _syntax_problem(name: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
     if mark is not None and text[mark.index : mark.index + 1] == "\t":
         message += "; YAML is indented with spaces, not tabs"
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    runaway = _runaway_quote(text, line)
+    if runaway is not None:
+        return runaway_problem(name, runaway, line, message)
     return Problem(name, line, column, "", f"YAML syntax: {message}")
+
+
+def _runaway_quote(text: str, error_line: int) -> yaml.ScalarToken | None:
+    """A quoted value that swallowed the lines after it, where a quote was left open.
+
+    YAML lets quoted values span lines, so `title: 'Pilot` runs on to the
+    next apostrophe and the parser complains far below the real mistake.
+    """
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=Loader):
+            if token.start_mark.line + 1 >= error_line:
+                break
+            spans = token.end_mark.line > token.start_mark.line
+            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"') and spans:
+                found = token
+    except yaml.YAMLError:
+        pass
+    return found
+
+
+def runaway_problem(name: str, token: yaml.ScalarToken, error_line: int, message: str) -> Problem:
+    start, end = token.start_mark, token.end_mark
+    return Problem(
+        name,
+        start.line + 1,
+        start.column + 1,
+        "",
+        f"YAML syntax: this quote is not closed on its line, so the value runs on to line {end.line + 1} "
+        f"and YAML gives up on line {error_line} ({message}); close the quote on this line",
+    )
 
 
 def _reader_problem(name: str, text: str, exc: yaml.YAMLError) -> Problem:

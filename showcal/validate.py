@@ -322,16 +322,17 @@ class Checker:
             here = f"{path}[{index}]"
             is_run = isinstance(node, yaml.MappingNode) and any(k.value == "run" for k, _ in node.value)
             made = self.run(node, here, slug, site) if is_run else self.event(node, here, slug, site)
+            id_node = _value_of(node, "run" if is_run else "id") if made else node
             for event in made:
                 if event.id in seen:
                     self.problem(
-                        node,
-                        f"{here}.id",
+                        id_node,
+                        f"{here}.{'run' if is_run else 'id'}",
                         f"duplicate event id '{event.id}' in this show "
                         f"(first on line {seen[event.id]}); ids must be unique within a show",
                     )
                     continue
-                seen[event.id] = node.start_mark.line + 1
+                seen[event.id] = id_node.start_mark.line + 1
                 events.append(event)
         return events
 

@@ -126,7 +126,7 @@ def test_every_problem_of_a_file_in_one_run(tmp_path, monkeypatch):
         "events.yaml:6:15: shows[0].homepage: homepage 'example.org' is not a web address; write it as https://host/path",
         "events.yaml:10:15: shows[0].events[0].date: date 2025-13-01 does not exist (month must be in 1..12)",
         "events.yaml:13:15: shows[0].events[1].kind: unknown kind 'premier'; did you mean 'premiere'?",
-        "events.yaml:21:9: shows[1].events[1].id: duplicate event id 'a' in this show (first on line 18); "
+        "events.yaml:21:13: shows[1].events[1].id: duplicate event id 'a' in this show (first on line 18); "
         "ids must be unique within a show",
     ]
 
@@ -214,3 +214,11 @@ def test_a_missing_file_is_a_problem_not_a_traceback(tmp_path, monkeypatch):
     with pytest.raises(DataError) as caught:
         load_catalog("nothing.yaml")
     assert str(caught.value) == "nothing.yaml:1:1: no such file; give the path of a YAML file or folder"
+
+
+def test_an_unclosed_quote_is_reported_where_it_opened(tmp_path, monkeypatch):
+    text = "shows:\n  - slug: a\n    title: 'Pilot\n    events:\n      - {id: b, title: Woe's Hollow, tba: true}\n"
+    assert problems(tmp_path, monkeypatch, text) == [
+        "events.yaml:3:12: YAML syntax: this quote is not closed on its line, so the value runs on to line 5 "
+        "and YAML gives up on line 5 (did not find expected key); close the quote on this line"
+    ]

@@ -1,0 +1,190 @@
+"""Builds across edits: what subscribers' calendars see change, and what must not."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import icalendar
+import pytest
+from parsers import read_feed
+
+from showcal import build as build_module
+from showcal.build import build
+from showcal.history import previous_events
+from showcal.validate import load_catalog
+
+ROOT = Path(__file__).parent.parent
+FIRST = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+LATER = datetime(2026, 2, 1, 8, 30, tzinfo=UTC)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def make(tmp_path: Path, text: str, out: Path, now: datetime = FIRST):
+    data = tmp_path / "events.yaml"
+    data.write_text(text, encoding="utf-8")
+    return build(load_catalog(data), out, now=now)
+
+
+def vevents(out: Path) -> dict[str, icalendar.Event]:
+    cal = icalendar.Calendar.from_ical((out / "all.ics").read_bytes())
+    return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+@pytest.fixture
+def shipped_text() -> str:
+    return (ROOT / "events.yaml").read_text(encoding="utf-8")
+
+
+def test_two_builds_into_empty_folders_are_identical(tmp_path, shipped_text):
+    make(tmp_path, shipped_text, tmp_path / "a", now=FIRST)
+    make(tmp_path, shipped_text, tmp_path / "b", now=LATER)
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    assert {"all.ics", "shows/severance.ics", "shows/severance/s02e01.ics"} <= tree(tmp_path / "a").keys()
+
+
+def test_the_committed_build_is_current(tmp_path):
+    """feeds/ is the build of events.yaml: building over a copy of it changes nothing."""
+    copy = tmp_path / "feeds"
+    shutil.copytree(ROOT / "feeds", copy)
+    result = build(load_catalog(ROOT / "events.yaml"), copy, now=LATER)
+    assert tree(copy) == tree(ROOT / "feeds"), "run `showcal build` and commit feeds/"
+    assert result.written == [] and result.removed == []
+
+
+def test_an_unchanged_rebuild_rewrites_nothing(tmp_path, shipped_text):
+    out = tmp_path / "out"
+    make(tmp_path, shipped_text, out)
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*.ics")}
+    result = make(tmp_path, shipped_text, out, now=LATER)
+    assert result.written == [] and result.removed == []
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*.ics")} == before
+
+
+def test_retitling_one_event_raises_its_sequence_and_leaves_the_rest_alone(tmp_path, shipped_text):
+    out = tmp_path / "out"
+    make(tmp_path, shipped_text, out)
+    old = previous_events((out / "all.ics").read_bytes())
+    make(tmp_path, shipped_text.replace("title: Panel at CCXP24", "title: Severance panel at CCXP24"), out, now=LATER)
+    new = previous_events((out / "all.ics").read_bytes())
+    uid = "ccxp24-panel.severance@showcal"
+    assert new.keys() == old.keys()
+    assert {u: b for u, b in new.items() if u != uid} == {u: b for u, b in old.items() if u != uid}
+    event = vevents(out)[uid]
+    assert str(event["SUMMARY"]) == "Severance: Severance panel at CCXP24"
+    assert event["SEQUENCE"] == 1
+    assert event.decoded("LAST-MODIFIED") == event.decoded("DTSTAMP") == LATER
+    single = icalendar.Calendar.from_ical((out / "shows/severance/ccxp24-panel.ics").read_bytes())
+    assert [(str(e["UID"]), e["SEQUENCE"]) for e in single.walk("VEVENT")] == [(uid, 1)]
+
+
+def test_a_second_edit_raises_the_sequence_again(tmp_path, shipped_text):
+    out = tmp_path / "out"
+    make(tmp_path, shipped_text, out)
+    make(tmp_path, shipped_text.replace("date: 2024-12-17", "date: 2024-12-18"), out, now=LATER)
+    third = datetime(2026, 3, 1, tzinfo=UTC)
+    make(tmp_path, shipped_text.replace("date: 2024-12-17", "date: 2024-12-19"), out, now=third)
+    event = vevents(out)["s1-blu-ray.severance@showcal"]
+    assert event["SEQUENCE"] == 2
+    assert event.decoded("DTSTART").isoformat() == "2024-12-19"
+    assert event.decoded("LAST-MODIFIED") == third
+
+
+def test_rescheduling_moves_the_event_under_the_same_uid(tmp_path, shipped_text):
+    out = tmp_path / "out"
+    make(tmp_path, shipped_text, out)
+    make(tmp_path, shipped_text.replace("date: 2025-01-17", "date: 2025-01-24"), out, now=LATER)
+    seen = {e.uid: e for e in read_feed((out / "shows/severance.ics").read_bytes())}
+    assert len(seen) == 12
+    assert seen["s02e01.severance@showcal"].start.isoformat() == "2025-01-24"
+    assert seen["s02e10.severance@showcal"].start.isoformat() == "2025-03-28"
+    assert {u: e.sequence for u, e in seen.items() if u.startswith("s02")} == {
+        f"s02e{n:02d}.severance@showcal": 1 for n in range(1, 11)
+    }
+    assert seen["ccxp24-panel.severance@showcal"].sequence == 0
+
+
+def test_reordering_the_data_changes_no_byte(tmp_path, shipped_text):
+    out = tmp_path / "out"
+    make(tmp_path, shipped_text, out)
+    before = tree(out)
+    panel_start = shipped_text.index("      - id: ccxp24-panel")
+    bluray_start = shipped_text.index("      - id: s1-blu-ray")
+    run_start = shipped_text.index("      - run: s02")
+    panel, bluray = shipped_text[panel_start:bluray_start], shipped_text[bluray_start:run_start]
+    swapped = shipped_text[:panel_start] + bluray + panel + shipped_text[run_start:]
+    assert swapped != shipped_text
+    result = make(tmp_path, swapped, out, now=LATER)
+    assert tree(out) == before and result.written == []
+
+
+def test_cancelling_keeps_the_event_with_status_cancelled(tmp_path, shipped_text):
+    out = tmp_path / "out"
+    make(tmp_path, shipped_text, out)
+    edited = shipped_text.replace("        date: 2024-12-07\n", "        date: 2024-12-07\n        status: cancelled\n")
+    make(tmp_path, edited, out, now=LATER)
+    event = vevents(out)["ccxp24-panel.severance@showcal"]
+    assert (event["STATUS"], event["SEQUENCE"]) == ("CANCELLED", 1)
+
+
+def test_deleting_an_event_removes_it_and_its_file_and_nothing_else(tmp_path, shipped_text):
+    out = tmp_path / "out"
+    make(tmp_path, shipped_text, out)
+    old = previous_events((out / "all.ics").read_bytes())
+    start = shipped_text.index("      - id: s1-blu-ray")
+    end = shipped_text.index("      - run: s02")
+    result = make(tmp_path, shipped_text[:start] + shipped_text[end:], out, now=LATER)
+    new = previous_events((out / "all.ics").read_bytes())
+    gone = "s1-blu-ray.severance@showcal"
+    assert new == {u: b for u, b in old.items() if u != gone}
+    assert result.removed == ["shows/severance/s1-blu-ray.ics"]
+    assert not (out / "shows/severance/s1-blu-ray.ics").exists()
+
+
+def test_removing_a_show_removes_its_files_and_keeps_foreign_ones(tmp_path):
+    two = "shows:\n  - {slug: example-a, title: A, events: [{id: x, title: X, date: 2025-01-01}]}\n"
+    two += "  - {slug: example-b, title: B, events: [{id: y, title: Y, date: 2025-01-02}]}\n"
+    out = tmp_path / "out"
+    make(tmp_path, two, out)
+    (out / "README.txt").write_text("published by hand")
+    make(tmp_path, two.split("  - {slug: example-b")[0], out, now=LATER)
+    files = tree(out)
+    assert "shows/example-b.ics" not in files and "shows/example-b/y.ics" not in files
+    assert "shows/example-a.ics" in files
+    assert files["README.txt"] == b"published by hand"
+
+
+def test_a_build_that_fails_while_writing_leaves_the_previous_build_whole(tmp_path, shipped_text, monkeypatch):
+    out = tmp_path / "out"
+    make(tmp_path, shipped_text, out)
+    before = tree(out)
+    writes = 0
+    real_write = Path.write_bytes
+
+    def failing_write(self, data):
+        nonlocal writes
+        writes += 1
+        if writes == 3:
+            raise OSError(28, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    with pytest.raises(OSError):
+        make(tmp_path, shipped_text.replace("Season 1 on Blu-ray", "Season 1 on 4K Blu-ray"), out, now=LATER)
+    monkeypatch.undo()
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.yaml", "out"], "no staging folder left behind"
+
+
+def test_the_swap_replaces_the_folder_in_one_step(tmp_path, shipped_text, monkeypatch):
+    """Where renameat2 is unavailable the two-rename fallback gives the same result."""
+    out = tmp_path / "out"
+    make(tmp_path, shipped_text, out)
+    monkeypatch.setattr(build_module, "_exchange", lambda a, b: False)
+    make(tmp_path, shipped_text.replace("Season 1 on Blu-ray", "Season 1 on 4K Blu-ray"), out, now=LATER)
+    assert str(vevents(out)["s1-blu-ray.severance@showcal"]["SUMMARY"]) == "Severance: Season 1 on 4K Blu-ray"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.yaml", "out"]
