@@ -13,6 +13,7 @@ import ctypes
 import ctypes.util
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,8 +52,15 @@ def previous_build(out: Path) -> dict[str, bytes]:
         return {}
 
 
-def build(catalog: Catalog, out: Path, *, now: datetime | None = None) -> BuildResult:
-    feeds = Feeds(catalog, previous_build(out), now)
+def build(
+    catalog: Catalog,
+    out: Path,
+    *,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BuildResult:
+    """Render and write the site; `progress` is told of every thousand events rendered."""
+    feeds = Feeds(catalog, previous_build(out), now, progress)
     return write_tree(out, site_files(feeds))
 
 

@@ -83,8 +83,14 @@ def build(path: Path, out: Path, quiet: bool) -> None:
     """
     started = time.perf_counter()
     catalog = load_or_exit(path)
+    dated = sum(e.dated for e in catalog.events)
+    show_progress = not quiet and dated >= 5000 and sys.stderr.isatty()
     try:
-        result = build_site(catalog, out)
+        if show_progress:
+            with click.progressbar(length=dated, label="Rendering events", file=sys.stderr) as bar:
+                result = build_site(catalog, out, progress=bar.update)
+        else:
+            result = build_site(catalog, out)
     except OSError as error:
         click.echo(f"{out}: cannot write the build: {error.strerror or error}", err=True)
         sys.exit(1)

@@ -11,7 +11,7 @@ catalogue's years.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -168,7 +168,13 @@ class Feeds:
     revision, one that changed gets the next SEQUENCE stamped `now`.
     """
 
-    def __init__(self, catalog: Catalog, previous: Mapping[str, bytes] | None = None, now: datetime | None = None):
+    def __init__(
+        self,
+        catalog: Catalog,
+        previous: Mapping[str, bytes] | None = None,
+        now: datetime | None = None,
+        progress: Callable[[int], None] | None = None,
+    ):
         from .history import revise
 
         self.catalog = catalog
@@ -181,7 +187,7 @@ class Feeds:
         self.by_uid = {e.uid: e for e in dated}
         years = [d.year for e in dated if isinstance(e.when, Timed) for d in (e.first_day, e.last_day)]
         self.years = (min(years), max(years)) if years else (0, 0)
-        self.stamps, default = revise(dated, self._shows, previous or {}, now or datetime.now(UTC))
+        self.stamps, default = revise(dated, self._shows, previous or {}, now or datetime.now(UTC), progress)
         self._bytes: dict[Variant, dict[str, bytes]] = {Variant(): default}
 
     def event_bytes(self, event: Event, variant: Variant = Variant()) -> bytes:

@@ -9,7 +9,7 @@ subscribers actually received.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from .feeds import EPOCH, Stamp, render_event
@@ -54,13 +54,16 @@ def revise(
     shows: Mapping[str, Show],
     previous: Mapping[str, bytes],
     now: datetime,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, Stamp], dict[str, bytes]]:
     """Each event's stamp, and its default bytes (rendered once, here)."""
     now = now.astimezone(UTC).replace(microsecond=0)
     fresh = Stamp(0, now if previous else EPOCH)
     stamps: dict[str, Stamp] = {}
     rendered: dict[str, bytes] = {}
-    for event in events:
+    for done, event in enumerate(events, 1):
+        if progress is not None and done % 1000 == 0:
+            progress(1000)
         show = shows[event.show]
         old_bytes = previous.get(event.uid)
         old = stamp_of(old_bytes) if old_bytes else None

@@ -246,35 +246,43 @@ class Checker:
     # -- the document --------------------------------------------------------
 
     def catalog(self, sources: list[Source]) -> Catalog:
-        site: Site | None = None
-        shows: list[Show] = []
-        seen: dict[str, tuple[str, int]] = {}
+        """Site settings first, from whichever file holds them, since shows' times depend on them."""
+        documents = []
         for source in sources:
             self.file = source.name
-            fields = self.mapping(source.node, "", ("site", "shows"), "a data file")
-            if "site" in fields:
-                if site is not None:
-                    self.problem(fields["site"][0], "site", "site settings are given in another file already")
+            documents.append((source, self.mapping(source.node, "", ("site", "shows"), "a data file")))
+        site: Site | None = None
+        for source, fields in documents:
+            self.file = source.name
+            if "site" in fields and site is not None:
+                self.problem(fields["site"][0], "site", "site settings are given in another file already")
+            elif "site" in fields:
+                site = self.site(fields["site"][1])
+        site = site or Site()
+        shows: list[Show] = []
+        seen: dict[str, tuple[str, int]] = {}
+        for source, fields in documents:
+            self.file = source.name
+            if "shows" not in fields:
+                if isinstance(source.node, yaml.MappingNode):
+                    self.problem(source.node, "", "a data file needs a 'shows:' list")
+                continue
+            for index, node in enumerate(self.sequence(fields["shows"][1], "shows", "shows")):
+                show = self.show(node, f"shows[{index}]", site)
+                if show is None:
+                    continue
+                slug_node = _value_of(node, "slug")
+                if show.slug in seen:
+                    file, line = seen[show.slug]
+                    self.problem(
+                        slug_node,
+                        f"shows[{index}].slug",
+                        f"duplicate show slug '{show.slug}' (also at {file}:{line}); slugs must be unique",
+                    )
                 else:
-                    site = self.site(fields["site"][1])
-            if "shows" in fields:
-                for index, node in enumerate(self.sequence(fields["shows"][1], "shows", "shows")):
-                    show = self.show(node, f"shows[{index}]", site or Site())
-                    if show is None:
-                        continue
-                    if show.slug in seen:
-                        file, line = seen[show.slug]
-                        self.problem(
-                            _value_of(node, "slug"),
-                            f"shows[{index}].slug",
-                            f"duplicate show slug '{show.slug}' (also at {file}:{line}); slugs must be unique",
-                        )
-                    else:
-                        seen[show.slug] = (self.file, _value_of(node, "slug").start_mark.line + 1)
-                        shows.append(show)
-            elif fields or isinstance(source.node, yaml.MappingNode):
-                self.problem(source.node, "", "a data file needs a 'shows:' list")
-        return Catalog(site=site or Site(), shows=tuple(shows))
+                    seen[show.slug] = (self.file, slug_node.start_mark.line + 1)
+                    shows.append(show)
+        return Catalog(site=site, shows=tuple(shows))
 
     def site(self, node: yaml.Node) -> Site:
         fields = self.mapping(node, "site", SITE_KEYS, "site")

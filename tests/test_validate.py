@@ -222,3 +222,22 @@ def test_an_unclosed_quote_is_reported_where_it_opened(tmp_path, monkeypatch):
         "events.yaml:3:12: YAML syntax: this quote is not closed on its line, so the value runs on to line 5 "
         "and YAML gives up on line 5 (did not find expected key); close the quote on this line"
     ]
+
+
+def test_site_settings_apply_to_every_file_of_a_folder(tmp_path):
+    (tmp_path / "a-shows.yaml").write_text(
+        "shows:\n  - {slug: a, title: A, events: [{id: x, title: X, start: 2025-07-01T21:00}]}\n"
+    )
+    (tmp_path / "z-site.yaml").write_text("site: {timezone: Asia/Tokyo}\nshows: []\n")
+    (event,) = load_catalog(tmp_path).events
+    assert event.when.timezone == "Asia/Tokyo"
+
+
+def test_site_settings_may_be_given_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.yaml").write_text("site: {title: A}\nshows: []\n")
+    (tmp_path / "data" / "b.yaml").write_text("shows: []\nsite: {title: B}\n")
+    with pytest.raises(DataError) as caught:
+        load_catalog("data")
+    assert str(caught.value) == "data/b.yaml:2:1: site: site settings are given in another file already"
