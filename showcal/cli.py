@@ -100,3 +100,36 @@ def build(path: Path, out: Path, quiet: bool) -> None:
             f"{out}: {result.total} files ({len(result.written)} written, {len(result.unchanged)} unchanged, "
             f"{len(result.removed)} removed) for {describe(catalog)} in {seconds:.2f}s"
         )
+
+
+@main.command(context_settings=CONTEXT)
+@DATA
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", "-p", default=5000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--state", type=click.Path(path_type=Path, file_okay=False),
+              help="A previous build folder whose feeds hold the events' revisions.")  # fmt: skip
+@click.option("--get", "get_path", metavar="URL_PATH",
+              help="Answer one request (e.g. /shows/severance.ics), print the body and exit.")  # fmt: skip
+def serve(path: Path, host: str, port: int, state: Path | None, get_path: str | None) -> None:
+    """Serve the feeds and pages, reloading the data when a file changes.
+
+    \b
+    Example:
+        showcal serve events.yaml --port 8000
+
+    For development; in production run gunicorn against the same app:
+        SHOWCAL_DATA=events.yaml gunicorn -w 2 'showcal.web:create_app()'
+    """
+    import logging
+
+    from .web import create_app
+
+    load_or_exit(path)
+    app = create_app({"DATA": str(path), "STATE_DIR": str(state) if state else None})
+    if get_path is not None:
+        response = app.test_client().get(get_path)
+        click.echo(response.get_data(as_text=True), nl=False)
+        sys.exit(0 if response.status_code < 400 else 1)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    click.echo(f"Serving {path} at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)

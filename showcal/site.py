@@ -1,4 +1,11 @@
-"""The site as files: the same bytes `showcal build` writes and the server sends."""
+"""The site as files: the same bytes `showcal build` writes and the server sends.
+
+URL to file: `/` is index.html, `/shows/<slug>` is shows/<slug>.html (a
+static host maps one to the other, e.g. nginx `try_files $uri $uri.html`);
+every other URL is its own path. Feeds, event files, the JSON API and the
+static assets are byte-identical to the server's; pages are rendered without
+a host or a date, and the page script fills those in.
+"""
 
 from __future__ import annotations
 
@@ -19,5 +26,25 @@ def event_path(slug: str, event_id: str) -> str:
     return f"shows/{slug}/{event_id}.ics"
 
 
+def page_files(feeds: Feeds) -> dict[str, bytes]:
+    """Pages, the JSON API and the assets the pages load."""
+    from . import pages
+
+    base = feeds.catalog.site.url
+    files = {pages.page_file("/"): pages.index_page(feeds, base=base, today=None)}
+    files[pages.api_path()] = pages.api_shows(feeds)
+    for show in feeds.catalog.shows:
+        files[pages.page_file(pages.show_path(show.slug))] = pages.show_page(feeds, show, base=base, today=None)
+        files[pages.api_path(show.slug)] = pages.api_show(feeds, show)
+    for name in pages.ASSETS:
+        files[f"static/{name}"] = pages.asset(name)
+    return files
+
+
 def static_site(feeds: Feeds) -> dict[str, bytes]:
-    return feed_files(feeds)
+    files = feed_files(feeds)
+    for path, data in page_files(feeds).items():
+        if path in files:
+            raise ValueError(f"two outputs for {path}")
+        files[path] = data
+    return files

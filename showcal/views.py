@@ -1,0 +1,257 @@
+"""Every URL the server answers, as a lookup of bytes the current data version already holds.
+
+A view parses what the subscriber asked for, names a cache key, and hands
+back a `Rendered`: rendering happens the first time a key is asked for in a
+data version, never again until the data changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from datetime import UTC, date, datetime
+
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.routing import BaseConverter
+
+from . import pages
+from .live import LiveData, Rendered, Version
+from .model import Show
+from .options import FeedOptions, OptionError, parse_options
+from .site import event_path
+
+bp = Blueprint("views", __name__)
+
+CALENDAR = "text/calendar; charset=utf-8"
+HTML = "text/html; charset=utf-8"
+JSON = "application/json"
+SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+
+class SlugConverter(BaseConverter):
+    """Only what validation allows in a slug or id: no dots, slashes or escapes ever reach a view."""
+
+    regex = SLUG
+
+
+class BundleConverter(BaseConverter):
+    """Two or more slugs joined by '+', in the subscriber's order."""
+
+    regex = rf"{SLUG}(?:\+{SLUG})+"
+
+    def to_python(self, value: str) -> list[str]:
+        return value.split("+")
+
+    def to_url(self, value: list[str]) -> str:
+        return "+".join(value)
+
+
+def live() -> LiveData:
+    return current_app.extensions["showcal"]
+
+
+def version() -> Version:
+    return live().check()
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def base_url(ver: Version) -> str:
+    """The site's configured address, else the one this request came in on."""
+    return ver.catalog.site.url or request.url_root
+
+
+def send(entry: Rendered, *, max_age: int | None = None, download: str = "") -> Response:
+    """Bytes with validators; werkzeug answers 304, HEAD and the Date header."""
+    gzip = request.accept_encodings["gzip"] > 0 and len(entry.body) > 200
+    response = Response(entry.gzipped if gzip else entry.body, content_type=entry.mimetype)
+    response.set_etag(entry.etag + ("-gzip" if gzip else ""))
+    if gzip:
+        response.content_encoding = "gzip"
+    response.vary.add("Accept-Encoding")
+    response.last_modified = entry.modified
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["MAX_AGE"] if max_age is None else max_age
+    if download:
+        response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
+    return response.make_conditional(request)
+
+
+def query_args(args: MultiDict, *, form: bool = False) -> tuple[dict[str, str], bool]:
+    """Query parameters as one value each, and whether a download was asked for.
+
+    `kinds` may be repeated (a form's checkboxes) and is joined; any other
+    repeat is refused. A form leaves unfilled fields empty; only then is an
+    empty value the same as a missing one.
+    """
+    out: dict[str, str] = {}
+    for name in args:
+        values = [v for v in args.getlist(name) if v or not form]
+        if not values:
+            continue
+        if name == "kinds":
+            out[name] = ",".join(values)
+        elif len(values) > 1:
+            raise OptionError(name, "is given more than once")
+        else:
+            out[name] = values[0]
+    download = out.pop("download", "0")
+    if download not in ("0", "1"):
+        raise OptionError("download", f"'{download}' is not 1 or 0")
+    return out, download == "1"
+
+
+def feed_options() -> tuple[FeedOptions, bool]:
+    try:
+        args, download = query_args(request.args)
+        return parse_options(args), download
+    except OptionError as error:
+        abort(400, str(error))
+
+
+def feed_key(scope: Hashable, options: FeedOptions) -> tuple:
+    """Equal options share an entry; a date window is also keyed by the day it was cut on."""
+    windowed = options.past is not None or options.future is not None
+    return ("feed", scope, tuple(sorted(options.query().items())), today() if windowed else None)
+
+
+def send_feed(ver: Version, scope: Hashable, make: Callable[[FeedOptions], bytes], filename: str) -> Response:
+    options, download = feed_options()
+    key = feed_key(scope, options)
+    day = key[-1]
+    entry = ver.rendered(key, lambda: (make(options, day), CALENDAR))
+    return send(entry, download=filename if download else "")
+
+
+def find_show(ver: Version, slug: str) -> Show:
+    show = ver.catalog.show(slug)
+    if show is None:
+        abort(404, f"No show called '{slug}'.")
+    return show
+
+
+@bp.get("/")
+def index() -> Response:
+    ver = version()
+    base, day = base_url(ver), today()
+    entry = ver.rendered(("index", base, day), lambda: (pages.index_page(ver.feeds, base=base, today=day), HTML))
+    return send(entry, max_age=current_app.config["PAGE_MAX_AGE"])
+
+
+@bp.get("/shows/<slug:slug>")
+def show_page(slug: str) -> Response:
+    ver = version()
+    show = find_show(ver, slug)
+    base, day = base_url(ver), today()
+    try:
+        form, _ = query_args(request.args, form=True)
+        options, error = parse_options(form), ""
+    except OptionError as problem:
+        form, options, error = dict(request.args), None, str(problem)
+    canonical = tuple(sorted(options.query().items())) if options else ("error", error)
+    key = ("show", slug, base, day, canonical)
+    form_values = dict(options.query()) if options else form
+
+    def make() -> tuple[bytes, str]:
+        body = pages.show_page(
+            ver.feeds, show, base=base, today=day, options=options, form=form_values, form_error=error
+        )
+        return body, HTML
+
+    response = send(ver.rendered(key, make), max_age=current_app.config["PAGE_MAX_AGE"])
+    if error and response.status_code == 200:
+        response.status_code = 400
+    return response
+
+
+@bp.get("/shows/<slug:slug>.ics")
+def show_feed(slug: str) -> Response:
+    ver = version()
+    show = find_show(ver, slug)
+    return send_feed(ver, slug, lambda o, d: ver.feeds.show_feed(show, o, today=d), f"{slug}.ics")
+
+
+@bp.get("/all.ics")
+def all_feed() -> Response:
+    ver = version()
+    return send_feed(ver, "all", lambda o, d: ver.feeds.combined(o, today=d), "all.ics")
+
+
+@bp.get("/bundles/<bundle:slugs>.ics")
+def bundle_feed(slugs: list[str]) -> Response:
+    ver = version()
+    if len(set(slugs)) != len(slugs):
+        abort(400, "A bundle names each show once.")
+    shows = [find_show(ver, slug) for slug in slugs]
+    path = f"bundles/{'+'.join(slugs)}.ics"
+    return send_feed(ver, tuple(slugs), lambda o, d: ver.feeds.bundle(shows, o, path=path, today=d), "bundle.ics")
+
+
+@bp.get("/bundles")
+def bundle_form():
+    """Where the index page's bundle form lands without its script: on the bundle's address."""
+    slugs = [s for s in request.args.getlist("show") if s]
+    if len(slugs) < 2:
+        abort(400, "Choose two or more shows for a bundle.")
+    return redirect(f"{request.script_root}/bundles/{'+'.join(slugs)}.ics", code=303)
+
+
+@bp.get("/shows/<slug:slug>/<slug:event_id>.ics")
+def event_feed(slug: str, event_id: str) -> Response:
+    ver = version()
+    find_show(ver, slug)
+    event = ver.feeds.by_uid.get(f"{event_id}.{slug}@showcal")
+    if event is None:
+        abort(404, f"No dated event '{event_id}' in '{slug}'.")
+    options, download = feed_options()
+    for name in ("kinds", "past", "future"):
+        if getattr(options, name) is not None:
+            abort(400, f"'{name}': applies to feeds, not to a single event")
+    path = event_path(slug, event_id)
+    key = ("event", event.uid, tuple(sorted(options.query().items())))
+    entry = ver.rendered(key, lambda: (ver.feeds.single(event, options.variant, path=path), CALENDAR))
+    return send(entry, download=f"{event_id}.ics" if download else "")
+
+
+@bp.get("/api/shows.json")
+def api_shows() -> Response:
+    ver = version()
+    return send(ver.rendered(("api",), lambda: (pages.api_shows(ver.feeds), JSON)))
+
+
+@bp.get("/api/shows/<slug:slug>.json")
+def api_show(slug: str) -> Response:
+    ver = version()
+    show = find_show(ver, slug)
+    return send(ver.rendered(("api", slug), lambda: (pages.api_show(ver.feeds, show), JSON)))
+
+
+@bp.get("/static/<name>")
+def asset(name: str) -> Response:
+    if name not in pages.ASSETS:
+        abort(404, "No such file.")
+    ver = version()
+    entry = ver.rendered(("static", name), lambda: (pages.asset(name), pages.ASSETS[name]))
+    return send(entry)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """200 while the data on disk is what is served; 503 with the problems while an edit is invalid."""
+    data = live()
+    ver = data.check()
+    body = {
+        "status": "error" if data.problems else "ok",
+        "data_modified": ver.modified.isoformat(),
+        "shows": len(ver.catalog.shows),
+        "dated_events": len(ver.feeds.dated),
+    }
+    if data.problems:
+        body["problems"] = [str(p) for p in data.problems]
+        body["serving"] = "the last valid data"
+    response = jsonify(body)
+    response.status_code = 503 if data.problems else 200
+    response.cache_control.no_store = True
+    return response

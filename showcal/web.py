@@ -1,0 +1,120 @@
+"""The Flask app: `create_app()` for `showcal serve`, gunicorn and tests.
+
+Configuration is defaults in code, then SHOWCAL_* environment variables,
+then the dict a caller passes:
+
+    DATA            the YAML file or folder to serve (default events.yaml)
+    STATE_DIR       a previous `showcal build` output whose feeds carry the
+                    events' revisions; without it the first data version
+                    starts fresh, exactly as a build into an empty folder
+    RELOAD_INTERVAL seconds between looks at the data files' mtimes (1.0)
+    MAX_AGE         Cache-Control max-age of feeds, API and assets (300)
+    PAGE_MAX_AGE    Cache-Control max-age of pages (60)
+    CACHE_ENTRIES   rendered responses kept per data version (512)
+    PROXY_FIX       number of proxies in front whose X-Forwarded-* to trust (0)
+
+Production:  SHOWCAL_DATA=events.yaml gunicorn -w 2 'showcal.web:create_app()'
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import pages
+from .build import previous_build
+from .live import LiveData
+from .views import BundleConverter, SlugConverter, bp
+
+DEFAULTS: dict[str, Any] = {
+    "DATA": "events.yaml",
+    "STATE_DIR": None,
+    "RELOAD_INTERVAL": 1.0,
+    "MAX_AGE": 300,
+    "PAGE_MAX_AGE": 60,
+    "CACHE_ENTRIES": 512,
+    "PROXY_FIX": 0,
+}
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+"""Pages may load only from this site: the policy enforces what the templates promise."""
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; raises errors.DataError if the data is invalid at start."""
+    here = Path(__file__).parent
+    # Named "showcal" so app.logger is the logger the whole package writes to.
+    app = Flask("showcal", root_path=str(here), instance_path=str(here.parent / "instance"), static_folder=None)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("SHOWCAL")
+    if test_config:
+        app.config.from_mapping(test_config)
+    if app.logger.level == logging.NOTSET:
+        app.logger.setLevel(logging.INFO)
+
+    state = Path(app.config["STATE_DIR"]) if app.config["STATE_DIR"] else None
+    app.extensions["showcal"] = LiveData(
+        Path(app.config["DATA"]),
+        previous=previous_build(state) if state else None,
+        interval=float(app.config["RELOAD_INTERVAL"]),
+        max_entries=int(app.config["CACHE_ENTRIES"]),
+    )
+
+    app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["bundle"] = BundleConverter
+    app.url_map.strict_slashes = True
+    app.register_blueprint(bp)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected_error)
+    app.after_request(security_headers)
+
+    if int(app.config["PROXY_FIX"]):
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+    return app
+
+
+def http_error(error: HTTPException) -> Response:
+    """The same status in the form the client asked for: text for feeds, JSON for the API, else a page."""
+    code, description = error.code or 500, error.description or ""
+    path = request.path
+    if path.endswith(".ics"):
+        response = Response(f"{code} {error.name}: {description}\n", content_type="text/plain; charset=utf-8")
+    elif path.startswith("/api/") or path == "/healthz":
+        response = jsonify({"status": code, "error": error.name, "message": description})
+    else:
+        body = pages.error_page(code, f"{code} {error.name}", description)
+        response = Response(body, content_type="text/html; charset=utf-8")
+    response.status_code = code
+    response.cache_control.no_store = True
+    if code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def unexpected_error(error: Exception) -> Response:
+    """Logged in full for the operator; the client learns only that it failed."""
+    if isinstance(error, HTTPException):
+        return http_error(error)
+    logging.getLogger("showcal").exception("error while answering %s", request.path)
+    return http_error(InternalServerError("Something went wrong on our side; please try again later."))
+
+
+def security_headers(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = PAGE_POLICY
+    return response
