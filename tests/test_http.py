@@ -1,0 +1,266 @@
+"""Real HTTP on 127.0.0.1: `showcal serve` and gunicorn in subprocesses, each started once per module."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import EVENTS, parse
+from test_web import SEVERANCE_UIDS, Elements
+
+STARTUP = 20.0
+"""Seconds a server may take to answer /healthz before the test fails."""
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    log: Path
+    data: Path
+
+    def request(self, path: str, method: str = "GET", headers: dict[str, str] | None = None):
+        """One request on a fresh connection; the path is sent exactly as given, escapes and all."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.putrequest(method, path, skip_accept_encoding=True)
+            for name, value in (headers or {}).items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            response = connection.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            connection.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def require(module: str) -> None:
+    """Missing tools fail in CI, where they must be installed, and skip only on a developer's machine."""
+    if importlib.util.find_spec(module) is None:
+        message = f"{module} is not installed (pip install -e '.[test]')"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def start(command: list[str], port: int, data: Path, log: Path, env: dict[str, str] | None = None) -> Server:
+    handle = log.open("wb")
+    process = subprocess.Popen(
+        command, stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=data.parent
+    )
+    handle.close()
+    server = Server(process, port, log, data)
+    deadline = time.monotonic() + STARTUP
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            if server.request("/healthz")[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    stop(server)
+    pytest.fail(f"server did not answer within {STARTUP}s:\n{log.read_text(errors='replace')}")
+
+
+def stop(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
+def data_copy(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "events.yaml"
+    shutil.copyfile(EVENTS, target)
+    return target
+
+
+def serve_command(data: Path, port: int) -> list[str]:
+    return [sys.executable, "-m", "showcal", "serve", str(data), "--host", "127.0.0.1", "--port", str(port)]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("serve")
+    data = data_copy(folder / "data")
+    port = free_port()
+    server = start(serve_command(data, port), port, data, folder / "serve.log")
+    yield server
+    stop(server)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """`showcal build` of the same data into an empty folder."""
+    folder = tmp_path_factory.mktemp("build")
+    data = data_copy(folder / "data")
+    out = folder / "site"
+    command = [sys.executable, "-m", "showcal", "build", str(data), "--out", str(out), "--quiet"]
+    subprocess.run(command, check=True, timeout=60, capture_output=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory) -> Iterator[Server]:
+    require("gunicorn")
+    folder = tmp_path_factory.mktemp("gunicorn")
+    data = data_copy(folder / "data")
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "showcal.web:create_app()"]
+    env = {"SHOWCAL_DATA": str(data), "SHOWCAL_RELOAD_INTERVAL": "0.2"}
+    server = start(command, port, data, folder / "gunicorn.log", env)
+    yield server
+    stop(server)
+
+
+def check_feed_http(server: Server, built: Path) -> None:
+    """The battery every server passes: headers, 304 both ways, HEAD, gzip, parsers, bytes of the build."""
+    status, headers, body = server.request("/shows/severance.ics")
+    assert status == 200
+    assert headers["content-type"] == "text/calendar; charset=utf-8"
+    assert headers["etag"].startswith('"') and headers["etag"].endswith('"')
+    assert headers["last-modified"] and headers["cache-control"] == "public, max-age=300"
+    assert body == (built / "shows/severance.ics").read_bytes()
+    parsed = parse(body)
+    assert set(parsed.starts) == SEVERANCE_UIDS
+    assert parsed.starts["s02e01.severance@showcal"] == date(2025, 1, 17)
+
+    for condition in ({"If-None-Match": headers["etag"]}, {"If-Modified-Since": headers["last-modified"]}):
+        status, _, empty = server.request("/shows/severance.ics", headers=condition)
+        assert (status, empty) == (304, b"")
+
+    status, head_headers, empty = server.request("/shows/severance.ics", method="HEAD")
+    assert (status, empty) == (200, b"")
+    assert head_headers["etag"] == headers["etag"] and head_headers["content-length"] == str(len(body))
+
+    status, zipped_headers, zipped = server.request("/shows/severance.ics", headers={"Accept-Encoding": "gzip"})
+    assert status == 200 and zipped_headers["content-encoding"] == "gzip"
+    assert gzip.decompress(zipped) == body
+
+    status, _, everything = server.request("/all.ics")
+    assert status == 200 and everything == (built / "all.ics").read_bytes()
+
+
+def test_serve_feed_http(served, built):
+    check_feed_http(served, built)
+
+
+def test_gunicorn_feed_http(gunicorn, built):
+    check_feed_http(gunicorn, built)
+    etags = {gunicorn.request("/shows/severance.ics")[1]["etag"] for _ in range(8)}
+    assert len(etags) == 1  # every worker renders the same bytes
+
+
+def test_serve_unknown_show_and_path_tricks(served):
+    status, headers, body = served.request("/shows/no-such-show")
+    assert status == 404 and headers["content-type"].startswith("text/html")
+    assert b"Traceback" not in body and str(served.data.parent).encode() not in body
+    for path in (
+        "/shows/%2e%2e/%2e%2e/etc/passwd",
+        "/shows/..%2f..%2fevents.yaml",
+        "/static/..%2f..%2fevents.yaml",
+        "/static/%2e%2e/%2e%2e/pyproject.toml",
+        "/..%2fevents.yaml",
+        "/shows/severance/..%2f..%2f..%2fevents.yaml",
+        "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    ):
+        status, _, body = served.request(path)
+        assert 400 <= status < 500, path
+        assert b"shows:" not in body and b"root:" not in body and b"Traceback" not in body, path
+
+
+def test_serve_show_page(served, built):
+    status, headers, body = served.request("/shows/severance")
+    assert status == 200
+    page = Elements(body.decode())
+    host = f"127.0.0.1:{served.port}"
+    assert page.by_id("subscribe-apple")["href"] == f"webcal://{host}/shows/severance.ics"
+    google = urlsplit(page.by_id("subscribe-google")["href"])
+    assert google.netloc == "calendar.google.com"
+    assert parse_qs(google.query)["cid"] == [f"webcal://{host}/shows/severance.ics"]
+    assert urlsplit(page.by_id("subscribe-outlook")["href"]).netloc == "outlook.live.com"
+    assert [a for t, a in page.tags if t == "svg" and a.get("class") == "qr-code"]
+    loaded = [a.get("src") or a.get("href") for t, a in page.tags if t in ("script", "link", "img", "iframe", "source")]
+    assert loaded and all(not urlsplit(url).netloc for url in loaded)
+    assert "default-src 'none'" in headers["content-security-policy"]
+    for url in loaded:
+        path = "/" + url.replace("../", "")
+        status, _, asset = served.request(path)
+        assert status == 200 and asset == (built / path.lstrip("/")).read_bytes()
+
+
+@pytest.fixture
+def editable(tmp_path) -> Iterator[Server]:
+    data = data_copy(tmp_path / "data")
+    port = free_port()
+    server = start(serve_command(data, port), port, data, tmp_path / "serve.log")
+    yield server
+    stop(server)
+
+
+def wait_for(condition, seconds: float = 10.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"not within {seconds}s")
+
+
+def test_serve_follows_edits_and_survives_bad_ones(editable):
+    good = editable.data.read_text(encoding="utf-8")
+    _, _, original = editable.request("/shows/severance.ics")
+
+    editable.data.write_text(good.replace("date: 2024-12-17", "date: 2024-12-18"), encoding="utf-8")
+    edited = wait_for(lambda: (body := editable.request("/shows/severance.ics")[2]) != original and body)
+    assert parse(edited).starts["s1-blu-ray.severance@showcal"] == date(2024, 12, 18)
+
+    editable.data.write_text(good.replace("date: 2024-12-17", "date: 2024-13-01"), encoding="utf-8")
+    status, _, health = wait_for(lambda: (r := editable.request("/healthz"))[0] != 200 and r)
+    assert status == 503
+    assert b"events.yaml:" in health and str(editable.data.parent).encode() not in health
+    assert editable.request("/shows/severance.ics")[2] == edited
+    log = editable.log.read_text(errors="replace")
+    assert f"{editable.data}:" in log and "2024-13-01" in log
+
+    editable.data.write_text(good.replace("date: 2024-12-17", "date: 2024-12-20"), encoding="utf-8")
+    wait_for(lambda: editable.request("/healthz")[0] == 200)
+    fixed = parse(editable.request("/shows/severance.ics")[2])
+    assert fixed.starts["s1-blu-ray.severance@showcal"] == date(2024, 12, 20)
+
+
+def test_gunicorn_workers_all_follow_an_edit(gunicorn):
+    good = gunicorn.data.read_text(encoding="utf-8")
+    gunicorn.data.write_text(good.replace("date: 2024-12-17", "date: 2024-12-21"), encoding="utf-8")
+    try:
+
+        def all_moved() -> bool:
+            bodies = [gunicorn.request("/shows/severance.ics")[2] for _ in range(6)]
+            return all(parse(b).starts["s1-blu-ray.severance@showcal"] == date(2024, 12, 21) for b in bodies)
+
+        wait_for(all_moved)
+    finally:
+        gunicorn.data.write_text(good, encoding="utf-8")
