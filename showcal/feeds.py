@@ -70,7 +70,7 @@ def _times(event: Event, variant: Variant) -> tuple[date | datetime, date | date
         return when.first, when.last + timedelta(days=1)
     assert isinstance(when, Timed)
     if variant.all_day:
-        return when.start.date(), when.end.date() + timedelta(days=1) if when.end.time() else when.end.date()
+        return when.start.date(), event.last_day + timedelta(days=1)
     if variant.utc:
         return when.start.astimezone(UTC), when.end.astimezone(UTC)
     return when.start, _unambiguous(when.end)

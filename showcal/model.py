@@ -116,10 +116,11 @@ class Event:
 
     @property
     def last_day(self) -> date | None:
+        """The last day the event touches; one that ends at midnight does not touch the next day."""
         if isinstance(self.when, AllDay):
             return self.when.last
         if isinstance(self.when, Timed):
-            return self.when.end.date()
+            return (self.when.end - timedelta(microseconds=1)).date()
         return None
 
 

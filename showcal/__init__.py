@@ -1,0 +1,1 @@
+"""showcal: curated TV dates in YAML, as iCalendar feeds people subscribe to."""
