@@ -116,7 +116,8 @@
     if (!form || !result || !block) return;
     var update = function () {
       var query = builderQuery(form);
-      result.hidden = !query;
+      // An out-of-range number would make an address the server refuses: show none until it is fixed.
+      result.hidden = !query || !form.checkValidity();
       fill(block, form.dataset.feed + (query ? "?" + query : ""));
     };
     form.addEventListener("change", update);
