@@ -92,7 +92,7 @@ def subscribe(base: str, root: str, path: str, name: str, query: Mapping[str, st
 def qr_svg(data: str, label: str) -> str:
     """An inline SVG QR code, dark on light in any colour scheme, named for screen readers."""
     code = segno.make(data, error="m")
-    svg = code.svg_inline(scale=4, dark="#000", light="#fff", title=label, svgclass="qr-code")
+    svg = code.svg_inline(scale=4, omitsize=True, dark="#000", light="#fff", title=label, svgclass="qr-code")
     return svg.replace("<svg ", '<svg role="img" ', 1)
 
 

@@ -9,7 +9,6 @@ index and the show page (desktop and phone) are left in tests/artifacts/.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import re
 import shutil
@@ -268,8 +267,7 @@ def test_qr_code(open_page, server):
 
 def test_qr_code_decodes(open_page, server):
     """A real decoder reads the screenshot (zxing-cpp, a wheel with no system libraries)."""
-    if importlib.util.find_spec("zxingcpp") is None:
-        pytest.skip("zxing-cpp is not installed (pip install zxing-cpp); test_qr_code compares modules instead")
+    require("zxingcpp")
     import zxingcpp
 
     watched = open_page(**DESKTOP)
