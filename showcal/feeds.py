@@ -149,9 +149,14 @@ def calendar(
     )
     cal["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"  # RFC 7986 requires it; icalendar leaves it out
     cal.add("x-published-ttl", vDuration(refresh))
+    return b"".join((_open(cal), *components, END_CALENDAR))
+
+
+def _open(cal: Calendar) -> bytes:
+    """icalendar's serialisation of the calendar, without its closing line, to splice components into."""
     head = cal.to_ical()
     assert head.endswith(END_CALENDAR)
-    return b"".join((head[: -len(END_CALENDAR)], *components, END_CALENDAR))
+    return head[: -len(END_CALENDAR)]
 
 
 def sort_key(event: Event) -> tuple:
@@ -189,6 +194,7 @@ class Feeds:
         self.years = (min(years), max(years)) if years else (0, 0)
         self.stamps, default = revise(dated, self._shows, previous or {}, now or datetime.now(UTC), progress)
         self._bytes: dict[Variant, dict[str, bytes]] = {Variant(): default}
+        self._single_head: bytes | None = None
 
     def event_bytes(self, event: Event, variant: Variant = Variant()) -> bytes:
         cache = self._bytes.setdefault(variant, {})
@@ -248,18 +254,17 @@ class Feeds:
             url=_absolute(site.url, ""),
         )
 
-    def single(self, event: Event, variant: Variant = Variant(), *, path: str) -> bytes:
-        """A one-event calendar with the same UID as in every feed, so importing it never duplicates."""
-        show = self._shows[event.show]
-        site = self.catalog.site
-        return calendar(
-            name=summary(event, show, variant),
-            description=f"One date from {show.title}.",
-            uid=f"{event.id}.{event.show}.ics@{_host(site.url)}",
-            refresh=site.refresh,
-            components=self.components([event], variant),
-            source=_absolute(site.url, path),
-        )
+    def single(self, event: Event, variant: Variant = Variant()) -> bytes:
+        """A one-event calendar to import, with the same UID as in every feed, so it never duplicates.
+
+        It is for importing, not subscribing, so it carries no name or refresh
+        interval of its own, and every such file shares one header made once
+        per data version: at catalogue scale the header, not the event, was
+        most of the cost.
+        """
+        if self._single_head is None:
+            self._single_head = _open(Calendar.new(prodid=PRODID, calscale="GREGORIAN", method="PUBLISH"))
+        return b"".join((self._single_head, *self.components([event], variant), END_CALENDAR))
 
 
 def _absolute(base: str, path: str) -> str:

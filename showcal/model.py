@@ -81,6 +81,11 @@ class Undated:
 When = AllDay | Timed | Undated
 
 
+def event_uid(slug: str, event_id: str) -> str:
+    """Derived from the slug and id alone, so edits never duplicate an event."""
+    return f"{event_id}.{slug}@showcal"
+
+
 @dataclass(frozen=True)
 class Event:
     show: str
@@ -103,8 +108,7 @@ class Event:
 
     @property
     def uid(self) -> str:
-        """Derived from the slug and id alone, so edits never duplicate an event."""
-        return f"{self.id}.{self.show}@showcal"
+        return event_uid(self.show, self.id)
 
     @property
     def first_day(self) -> date | None:

@@ -18,7 +18,7 @@ def feed_files(feeds: Feeds) -> dict[str, bytes]:
         files[f"shows/{show.slug}.ics"] = feeds.show_feed(show)
         for event in feeds.by_show[show.slug]:
             path = event_path(event.show, event.id)
-            files[path] = feeds.single(event, path=path)
+            files[path] = feeds.single(event)
     return files
 
 

@@ -16,9 +16,8 @@ from werkzeug.routing import BaseConverter
 
 from . import pages
 from .live import LiveData, Rendered, Version
-from .model import Show
+from .model import Show, event_uid
 from .options import FeedOptions, OptionError, parse_options
-from .site import event_path
 
 bp = Blueprint("views", __name__)
 
@@ -202,16 +201,15 @@ def bundle_form():
 def event_feed(slug: str, event_id: str) -> Response:
     ver = version()
     find_show(ver, slug)
-    event = ver.feeds.by_uid.get(f"{event_id}.{slug}@showcal")
+    event = ver.feeds.by_uid.get(event_uid(slug, event_id))
     if event is None:
         abort(404, f"No dated event '{event_id}' in '{slug}'.")
     options, download = feed_options()
     for name in ("kinds", "past", "future"):
         if getattr(options, name) is not None:
             abort(400, f"'{name}': applies to feeds, not to a single event")
-    path = event_path(slug, event_id)
     key = ("event", event.uid, tuple(sorted(options.query().items())))
-    entry = ver.rendered(key, lambda: (ver.feeds.single(event, options.variant, path=path), CALENDAR))
+    entry = ver.rendered(key, lambda: (ver.feeds.single(event, options.variant), CALENDAR))
     return send(entry, download=f"{event_id}.ics" if download else "")
 
 

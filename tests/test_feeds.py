@@ -158,7 +158,7 @@ def test_source_and_url_when_the_site_has_a_public_address(tmp_path):
 
 def test_single_event_file_has_the_same_uid_and_times_as_the_feeds(examples):
     event = examples.by_uid["tokyo-premiere.example-pokemon@showcal"]
-    single = read_feed(examples.single(event, path="shows/example-pokemon/tokyo-premiere.ics"))
+    single = read_feed(examples.single(event))
     assert single == [by_uid(examples.combined())[event.uid]]
 
 
@@ -216,7 +216,7 @@ def test_an_event_is_rendered_once_and_reused_everywhere(examples):
     once = examples.event_bytes(event)
     assert once in examples.combined()
     assert once in examples.show_feed(examples.catalog.show("example-pokemon"))
-    assert once in examples.single(event, path="x.ics")
+    assert once in examples.single(event)
     assert examples.event_bytes(event) is once
 
 
