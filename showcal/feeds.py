@@ -263,7 +263,9 @@ class Feeds:
         most of the cost.
         """
         if self._single_head is None:
-            self._single_head = _open(Calendar.new(prodid=PRODID, calscale="GREGORIAN", method="PUBLISH"))
+            head = Calendar.new(prodid=PRODID, calscale="GREGORIAN", method="PUBLISH")
+            del head["UID"]  # Calendar.new invents a random one; these files are not calendars to keep
+            self._single_head = _open(head)
         return b"".join((self._single_head, *self.components([event], variant), END_CALENDAR))
 
 
