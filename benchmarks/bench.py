@@ -134,8 +134,7 @@ def ours_feeds(catalog: Catalog) -> tuple[dict[str, float], dict[str, bytes]]:
     singles = 0
     for show in catalog.shows:
         for event in feeds.by_show[show.slug]:
-            path = f"shows/{show.slug}/{event.id}.ics"
-            feeds.single(event, path=path)
+            feeds.single(event)
             singles += 1
     phases["singles"] = time.perf_counter() - start
     phases["single_files"] = singles
