@@ -186,9 +186,10 @@ class Feeds:
         self._shows = {s.slug: s for s in catalog.shows}
         dated = sorted((e for e in catalog.events if e.dated), key=sort_key)
         self.dated: tuple[Event, ...] = tuple(dated)
-        self.by_show: dict[str, tuple[Event, ...]] = {s.slug: () for s in catalog.shows}
+        grouped: dict[str, list[Event]] = {s.slug: [] for s in catalog.shows}
         for event in dated:
-            self.by_show[event.show] += (event,)
+            grouped[event.show].append(event)
+        self.by_show: dict[str, tuple[Event, ...]] = {slug: tuple(events) for slug, events in grouped.items()}
         self.by_uid = {e.uid: e for e in dated}
         years = [d.year for e in dated if isinstance(e.when, Timed) for d in (e.first_day, e.last_day)]
         self.years = (min(years), max(years)) if years else (0, 0)

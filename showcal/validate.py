@@ -7,6 +7,7 @@ curator sees every mistake of a run at once instead of one per run.
 from __future__ import annotations
 
 import difflib
+import gc
 import re
 import zoneinfo
 from collections.abc import Callable
@@ -58,11 +59,21 @@ NULL = "tag:yaml.org,2002:null"
 
 
 def load_catalog(path: str | Path) -> Catalog:
-    """Read, check and build the catalogue, or raise DataError with every problem."""
-    sources, problems = read_sources(Path(path))
-    checker = Checker()
-    catalog = checker.catalog(sources)
-    problems += checker.problems
+    """Read, check and build the catalogue, or raise DataError with every problem.
+
+    The collector is paused meanwhile: YAML node graphs hold no cycles, and
+    rescanning millions of live nodes made a catalogue-sized load 3x slower.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        sources, problems = read_sources(Path(path))
+        checker = Checker()
+        catalog = checker.catalog(sources)
+        problems += checker.problems
+    finally:
+        if collecting:
+            gc.enable()
     if problems:
         raise DataError(problems)
     return catalog
