@@ -11,6 +11,7 @@ measured in the same run; see benchmarks/README.md for what each row means.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import math
@@ -24,6 +25,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +38,12 @@ from benchmarks import baseline  # noqa: E402
 from benchmarks.generate import generate  # noqa: E402
 from showcal.build import build, site_files  # noqa: E402
 from showcal.feeds import Feeds  # noqa: E402
+from showcal.live import sent_events  # noqa: E402
 from showcal.load import data_files  # noqa: E402
 from showcal.model import Catalog  # noqa: E402
 from showcal.validate import load_catalog  # noqa: E402
 
-SECTIONS = ("load", "render", "rebuild", "memory")
+SECTIONS = ("load", "render", "rebuild", "reload", "memory")
 
 
 def median_time(run: Callable[[], Any], repeats: int) -> tuple[float, list[float], Any]:
@@ -233,6 +236,43 @@ def bench_rebuild(catalog: Catalog, work: Path, repeats: int, report: Report) ->
     }
 
 
+def one_retitled(catalog: Catalog) -> Catalog:
+    """The catalogue after a curator retitles one event of the middle show."""
+    shows = list(catalog.shows)
+    middle = len(shows) // 2
+    show = shows[middle]
+    events = list(show.events)
+    which = next(i for i, e in enumerate(events) if e.dated)
+    events[which] = dataclasses.replace(events[which], title=events[which].title + " (retitled)")
+    shows[middle] = dataclasses.replace(show, events=tuple(events))
+    return dataclasses.replace(catalog, shows=tuple(shows))
+
+
+def bench_reload(catalog: Catalog, data: Path, repeats: int, report: Report) -> None:
+    """What a server does when a data file changes: load again, then render against the serving version."""
+    seconds, times, _ = median_time(lambda: load_catalog(data), repeats)
+    paused = gc.disable
+    gc.disable = lambda: None  # the baseline: load_catalog with the collector left running
+    try:
+        base, base_times, _ = median_time(lambda: load_catalog(data), repeats)
+    finally:
+        gc.disable = paused
+    report.row("reload", "load_catalog, collector paused (ours)", seconds, times)
+    report.row("reload", "load_catalog, collector running (baseline)", base, base_times, ratio=base / seconds,
+               note="ratio: baseline / ours, measured")  # fmt: skip
+    serving = Feeds(catalog)
+    sent = sent_events(serving)
+    edited = one_retitled(catalog)
+    now = datetime.now(UTC)
+    ours, times, reloaded = median_time(lambda: Feeds(edited, sent, now, reuse=serving), repeats)
+    base, base_times, fresh = median_time(lambda: Feeds(edited, sent, now), repeats)
+    assert reloaded.combined() == fresh.combined(), "reuse must not change a byte"
+    changed = sum(1 for uid, stamp in reloaded.stamps.items() if stamp.sequence)
+    report.row("reload", f"Feeds after one edit, reusing the serving version ({changed} changed)", ours, times)
+    report.row("reload", "Feeds after one edit, rendering every event (baseline)", base, base_times,
+               ratio=base / ours, note="ratio: baseline / ours, measured")  # fmt: skip
+
+
 def _since(start: float) -> float:
     return time.perf_counter() - start
 
@@ -390,6 +430,9 @@ def main(argv: list[str] | None = None) -> Report:
             print(report.table(), file=sys.stderr)
         if "rebuild" in sections:
             bench_rebuild(catalog, work, args.repeats, report)
+            print(report.table(), file=sys.stderr)
+        if "reload" in sections:
+            bench_reload(catalog, data, args.repeats, report)
             print(report.table(), file=sys.stderr)
         if "memory" in sections:
             bench_memory(catalog, data, fraction, report)

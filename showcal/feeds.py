@@ -171,6 +171,8 @@ class Feeds:
     `previous` maps UIDs to the VEVENT bytes of the last build (see
     `history.py`): an event whose bytes come out the same keeps its
     revision, one that changed gets the next SEQUENCE stamped `now`.
+    `reuse` is the Feeds being replaced: events whose inputs did not change
+    take their bytes from it instead of being rendered again.
     """
 
     def __init__(
@@ -179,8 +181,9 @@ class Feeds:
         previous: Mapping[str, bytes] | None = None,
         now: datetime | None = None,
         progress: Callable[[int], None] | None = None,
+        reuse: Feeds | None = None,
     ):
-        from .history import revise
+        from .history import render_key, revise
 
         self.catalog = catalog
         self._shows = {s.slug: s for s in catalog.shows}
@@ -193,7 +196,10 @@ class Feeds:
         self.by_uid = {e.uid: e for e in dated}
         years = [d.year for e in dated if isinstance(e.when, Timed) for d in (e.first_day, e.last_day)]
         self.years = (min(years), max(years)) if years else (0, 0)
-        self.stamps, default = revise(dated, self._shows, previous or {}, now or datetime.now(UTC), progress)
+        self.stamps, self.rendered = revise(
+            dated, self._shows, previous or {}, now or datetime.now(UTC), progress, reuse.rendered if reuse else None
+        )
+        default = {e.uid: self.rendered[render_key(e, self._shows[e.show], self.stamps[e.uid])] for e in dated}
         self._bytes: dict[Variant, dict[str, bytes]] = {Variant(): default}
         self._single_head: bytes | None = None
 

@@ -49,18 +49,40 @@ def stamp_of(chunk: bytes) -> Stamp | None:
     return Stamp(sequence, modified)
 
 
+RenderKey = tuple
+"""What an event's default bytes depend on: the event, its show's text fields and its stamp."""
+
+
+def render_key(event: Event, show: Show, stamp: Stamp) -> RenderKey:
+    return (event, show.title, show.network, show.homepage, stamp)
+
+
 def revise(
     events: Sequence[Event],
     shows: Mapping[str, Show],
     previous: Mapping[str, bytes],
     now: datetime,
     progress: Callable[[int], None] | None = None,
-) -> tuple[dict[str, Stamp], dict[str, bytes]]:
-    """Each event's stamp, and its default bytes (rendered once, here)."""
+    known: Mapping[RenderKey, bytes] | None = None,
+) -> tuple[dict[str, Stamp], dict[RenderKey, bytes]]:
+    """Each event's stamp, and its default bytes keyed by what they depend on.
+
+    `known` holds the bytes of the data version being replaced: a server
+    reloading after one edit looks the other events up instead of rendering
+    them all again.
+    """
     now = now.astimezone(UTC).replace(microsecond=0)
     fresh = Stamp(0, now if previous else EPOCH)
+    known = known or {}
     stamps: dict[str, Stamp] = {}
-    rendered: dict[str, bytes] = {}
+    rendered: dict[RenderKey, bytes] = {}
+
+    def render(event: Event, show: Show, stamp: Stamp) -> bytes:
+        key = render_key(event, show, stamp)
+        data = known.get(key)
+        rendered[key] = data if data is not None else render_event(event, show, stamp)
+        return rendered[key]
+
     for done, event in enumerate(events, 1):
         if progress is not None and done % 1000 == 0:
             progress(1000)
@@ -68,10 +90,10 @@ def revise(
         old_bytes = previous.get(event.uid)
         old = stamp_of(old_bytes) if old_bytes else None
         stamp = old or fresh
-        data = render_event(event, show, stamp)
+        data = render(event, show, stamp)
         if old is not None and data != old_bytes:
+            del rendered[render_key(event, show, stamp)]
             stamp = Stamp(old.sequence + 1, max(now, old.modified))
-            data = render_event(event, show, stamp)
+            render(event, show, stamp)
         stamps[event.uid] = stamp
-        rendered[event.uid] = data
     return stamps, rendered

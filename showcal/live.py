@@ -129,11 +129,11 @@ class LiveData:
         self._reloading = threading.Lock()
         self.version = self._load(previous or {})
 
-    def _load(self, previous: dict[str, bytes]) -> Version:
+    def _load(self, previous: dict[str, bytes], current: Version | None = None) -> Version:
         sig = signature(self.path)
         catalog = load_catalog(self.path)
         modified = modified_at(sig)
-        feeds = Feeds(catalog, previous, now=modified)
+        feeds = Feeds(catalog, previous, now=modified, reuse=current.feeds if current else None)
         return Version(feeds, modified, sig, self.max_entries)
 
     def check(self) -> Version:
@@ -153,7 +153,7 @@ class LiveData:
 
     def _reload(self, current: Version, sig: Signature) -> None:
         try:
-            version = self._load(sent_events(current.feeds))
+            version = self._load(sent_events(current.feeds), current)
         except DataError as error:
             self._failed = sig
             self.problems = tuple(self.shown(p) for p in error.problems)

@@ -25,7 +25,9 @@ def test_generated_catalogue_is_valid_and_deterministic(tmp_path):
 
 
 def test_harness_counts_events_and_feeds(tmp_path):
-    report = main(["--shows", "5", "--repeats", "1", "--sections", "load,render,rebuild", "--workdir", str(tmp_path)])
+    report = main(
+        ["--shows", "5", "--repeats", "1", "--sections", "load,render,rebuild,reload", "--workdir", str(tmp_path)]
+    )
     generated = report.facts["generated"]
     dated = generated["events"] - generated["undated"]
     assert report.facts["catalog"] == {"shows": 5, "events": 100}
@@ -35,4 +37,7 @@ def test_harness_counts_events_and_feeds(tmp_path):
     assert report.facts["rebuild"]["ics_files"] == 1 + 5 + dated
     assert report.facts["rebuild"]["unchanged_ok"]
     ratios = [r["ratio"] for r in report.rows if r.get("ratio")]
-    assert len(ratios) == 2 and all(r > 0 for r in ratios)
+    assert len(ratios) == 4 and all(r > 0 for r in ratios)
+    assert "(1 changed)" in next(
+        r["name"] for r in report.rows if r["name"].startswith("Feeds after one edit, reusing")
+    )

@@ -230,3 +230,23 @@ def test_bundle_holds_exactly_the_shows_named(examples):
 
 def test_variants_are_values(examples):
     assert parse_options({"utc": "1"}).variant == Variant(utc=True)
+
+
+def test_a_reload_renders_only_what_changed(tmp_path, monkeypatch):
+    from showcal import history
+    from showcal.live import sent_events
+
+    data = tmp_path / "events.yaml"
+    data.write_text(EXAMPLES.read_text(encoding="utf-8"), encoding="utf-8")
+    first = Feeds(load_catalog(data))
+    data.write_text(data.read_text(encoding="utf-8").replace("Example Fan Expo", "Example Fan Expo 2025"))
+    edited = load_catalog(data)
+    calls = []
+    real = history.render_event
+    monkeypatch.setattr(history, "render_event", lambda *args: calls.append(args[0].id) or real(*args))
+    later = datetime(2026, 1, 1, tzinfo=UTC)
+    reloaded = Feeds(edited, sent_events(first), now=later, reuse=first)
+    assert calls == ["fan-expo", "fan-expo"], "rendered with the old stamp to compare, then with the new one"
+    monkeypatch.undo()
+    assert reloaded.combined() == Feeds(edited, sent_events(first), now=later).combined()
+    assert reloaded.stamps["fan-expo.example-pokemon@showcal"].sequence == 1
