@@ -6,6 +6,7 @@ import sys
 import time
 from importlib.metadata import version
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -31,11 +32,15 @@ def load_or_exit(path: Path) -> Catalog:
     try:
         return load_catalog(path)
     except DataError as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        count = len(error.problems)
-        click.echo(f"{count} problem{'s' * (count != 1)} found; nothing was written.", err=True)
-        sys.exit(1)
+        exit_with(error)
+
+
+def exit_with(error: DataError, outcome: str = "nothing was written") -> NoReturn:
+    for problem in error.problems:
+        click.echo(str(problem), err=True)
+    count = len(error.problems)
+    click.echo(f"{count} problem{'s' * (count != 1)} found; {outcome}.", err=True)
+    sys.exit(1)
 
 
 def describe(catalog: Catalog) -> str:
@@ -124,8 +129,10 @@ def serve(path: Path, host: str, port: int, state: Path | None, get_path: str | 
 
     from .web import create_app
 
-    load_or_exit(path)
-    app = create_app({"DATA": str(path), "STATE_DIR": str(state) if state else None})
+    try:
+        app = create_app({"DATA": str(path), "STATE_DIR": str(state) if state else None})
+    except DataError as error:
+        exit_with(error, "not serving")
     if get_path is not None:
         response = app.test_client().get(get_path)
         click.echo(response.get_data(as_text=True), nl=False)
