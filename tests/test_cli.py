@@ -145,3 +145,14 @@ def test_version(cli):
 
 def test_unknown_command_is_a_usage_error(cli):
     assert cli.invoke(main, ["publish"]).exit_code == 2
+
+
+def test_serve_refuses_invalid_data_with_the_problems(cli, workdir):
+    (workdir / "events.yaml").write_text(SHIPPED.replace("count: 10", "count: x"), encoding="utf-8")
+    result = cli.invoke(main, ["serve", "--port", "1"])
+    line = line_of(SHIPPED, "count: 10")
+    assert (result.exit_code, result.output) == (
+        1,
+        f"events.yaml:{line}:16: shows[0].events[2].count: count must be a whole number, not 'x'\n"
+        "1 problem found; not serving.\n",
+    )
