@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode
 import jinja2
 import segno
 
-from .feeds import Feeds, description, event_url
+from .feeds import Feeds, description, event_url, summary
 from .model import KIND_GROUPS, KIND_LABELS, KINDS, AllDay, Event, Show, Timed
 from .options import PARAMETERS, FeedOptions
 from .site import event_path
@@ -105,7 +105,7 @@ def google_event_link(event: Event, show: Show) -> str:
         assert isinstance(when, Timed)
         start, end = (t.astimezone(UTC) for t in (when.start, when.end))
         dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
-    fields = {"action": "TEMPLATE", "text": f"{show.title}: {event.title}", "dates": dates}
+    fields = {"action": "TEMPLATE", "text": summary(event, show), "dates": dates}
     details = description(event, show)
     if details:
         fields["details"] = details
