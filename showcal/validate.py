@@ -476,10 +476,8 @@ class Checker:
 
     def in_zone(self, local: datetime, zone_name: str, node: yaml.Node, path: str, what: str) -> datetime | None:
         """Attach the zone; a wall time the clocks skip is an error, a repeated one means its first occurrence."""
-        zone = zoneinfo.ZoneInfo(zone_name)
-        aware = local.replace(tzinfo=zone, fold=0)
-        round_trip = aware.astimezone(UTC).astimezone(zone)
-        if round_trip.replace(tzinfo=None) != local:
+        aware = local.replace(tzinfo=zoneinfo.ZoneInfo(zone_name), fold=0)
+        if _skipped(aware):
             self.problem(
                 node,
                 path,
@@ -602,7 +600,15 @@ class Checker:
         if isinstance(first, Undated) or isinstance(first, AllDay) and first.first != first.last:
             self.problem(owner, path, "an episode run starts on one 'date:' or 'start:'")
             return None
-        return [_shifted(first, step * i) for i in range(count)]
+        dates = [_shifted(first, step * i) for i in range(count)]
+        for number, when in enumerate(dates, 1):
+            if isinstance(when, Timed) and _skipped(when.start):
+                node = fields["start"][1]
+                self.problem(node, f"{path}.start", f"episode {number} of this run would start at "
+                             f"{when.start:%Y-%m-%dT%H:%M}, which does not exist in {when.timezone} "
+                             "(the clocks skip it); choose a start time outside the change")  # fmt: skip
+                return None
+        return dates
 
 
 def _shifted(when: AllDay | Timed, by: timedelta) -> AllDay | Timed:
@@ -614,6 +620,11 @@ def _shifted(when: AllDay | Timed, by: timedelta) -> AllDay | Timed:
     start = (when.start.replace(tzinfo=None) + by).replace(tzinfo=zone)
     end = (start.astimezone(UTC) + length).astimezone(zone)
     return Timed(start=start, end=end, timezone=when.timezone)
+
+
+def _skipped(moment: datetime) -> bool:
+    """A wall time the clocks jump over, such as 02:30 on a spring-forward night."""
+    return moment.astimezone(UTC).astimezone(moment.tzinfo).replace(tzinfo=None) != moment.replace(tzinfo=None)
 
 
 def _episode_label(season: int | None, episode: int | None) -> str:

@@ -241,3 +241,14 @@ def test_site_settings_may_be_given_once(tmp_path, monkeypatch):
     with pytest.raises(DataError) as caught:
         load_catalog("data")
     assert str(caught.value) == "data/b.yaml:2:1: site: site settings are given in another file already"
+
+
+def test_a_weekly_run_that_lands_in_a_skipped_hour(tmp_path, monkeypatch):
+    text = (
+        "shows:\n  - slug: a\n    title: A\n    events:\n      - run: s01\n        count: 3\n"
+        "        start: 2025-02-23T02:30\n        timezone: America/New_York\n        every: weekly\n"
+    )
+    assert problems(tmp_path, monkeypatch, text) == [
+        "events.yaml:7:16: shows[0].events[0].start: episode 3 of this run would start at 2025-03-09T02:30, "
+        "which does not exist in America/New_York (the clocks skip it); choose a start time outside the change"
+    ]
