@@ -91,8 +91,6 @@ def _unambiguous(moment: datetime) -> datetime:
 def render_event(event: Event, show: Show, stamp: Stamp, variant: Variant = Variant()) -> bytes:
     """One VEVENT; nothing in it depends on the clock, the host or other events."""
     start, end = _times(event, variant)
-    if isinstance(start, date) and not isinstance(start, datetime) and end <= start:
-        end = start + timedelta(days=1)
     text = summary(event, show, variant)
     vevent = VEvent.new(
         uid=event.uid,
