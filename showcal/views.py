@@ -149,7 +149,8 @@ def show_page(slug: str) -> Response:
         options, error = parse_options(form), ""
     except OptionError as problem:
         form, options, error = dict(request.args), None, str(problem)
-    canonical = tuple(sorted(options.query().items())) if options else ("error", error)
+    # A refused form is shown back as typed, so what was typed is part of the key.
+    canonical = tuple(sorted(options.query().items())) if options else ("error", error, tuple(sorted(form.items())))
     key = ("show", slug, base, day, canonical)
     form_values = dict(options.query()) if options else form
 

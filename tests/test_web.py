@@ -465,3 +465,14 @@ def test_serve_refuses_invalid_data(runner, tmp_path):
     result = runner.invoke(main, ["serve", str(bad), "--get", "/"])
     assert result.exit_code == 1
     assert f"{bad}:2:" in result.output
+
+
+def test_a_refused_form_is_shown_back_as_typed_each_time(client):
+    """Two requests refused for the same reason must not share one cached page."""
+
+    def ticked(query: str) -> set[str]:
+        page = Elements(client.get(f"/shows/severance?{query}").get_data(as_text=True))
+        return {a["value"] for t, a in page.tags if t == "input" and a.get("name") == "kinds" and "checked" in a}
+
+    assert ticked("kinds=premiere&reminder=soon") == {"premiere"}
+    assert ticked("kinds=finale&reminder=soon") == {"finale"}
