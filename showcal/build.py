@@ -9,6 +9,7 @@ never a mix.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -19,10 +20,11 @@ from datetime import datetime
 from pathlib import Path
 
 from .feeds import Feeds
-from .history import previous_events
+from .load import data_files
 from .model import Catalog
+from .revisions import EPOCH, SiteRevision, data_time, read_site, record_files, revise
 
-MANAGED = (".ics", ".html", ".json", ".svg", ".css", ".js")
+MANAGED = (".ics", ".html", ".json", ".jsonl", ".svg", ".css", ".js")
 """Files of these kinds in the output belong to showcal; anything else there is kept."""
 
 
@@ -44,24 +46,45 @@ def site_files(feeds: Feeds) -> dict[str, bytes]:
     return static_site(feeds)
 
 
-def previous_build(out: Path) -> dict[str, bytes]:
-    """The events of the last build, the state change tracking compares with."""
-    try:
-        return previous_events((out / "all.ics").read_bytes())
-    except OSError:
-        return {}
+def default_out(data: Path) -> Path:
+    """Where a build goes and where a server finds the record: the feeds folder beside the data."""
+    return data.parent / "feeds"
+
+
+def data_time_of(data: Path) -> datetime:
+    """The time of the data: its newest file's modification, in whole seconds."""
+    mtimes = []
+    for file in data_files(data):
+        with contextlib.suppress(OSError):
+            mtimes.append(file.stat().st_mtime)
+    return data_time(mtimes)
+
+
+def publish(catalog: Catalog, record: SiteRevision, at: datetime) -> tuple[SiteRevision, Feeds]:
+    """The next revision record and the feeds it stamps: what a build writes and a server sends."""
+    revised = revise(record, catalog, at)
+    removed = {slug: rev.title for slug, rev in revised.removed.items()}
+    return revised, Feeds(catalog, revised.stamps(), removed=removed)
 
 
 def build(
     catalog: Catalog,
     out: Path,
     *,
-    now: datetime | None = None,
+    at: datetime = EPOCH,
     progress: Callable[[int], None] | None = None,
 ) -> BuildResult:
-    """Render and write the site; `progress` is told of every thousand events rendered."""
-    feeds = Feeds(catalog, previous_build(out), now, progress)
-    return write_tree(out, site_files(feeds))
+    """Render and write the site and its revision record.
+
+    `at` is the time of the data (its newest file's modification): events
+    that changed since the record was last written are stamped with it.
+    `progress` is told of every thousand events rendered.
+    """
+    revised, feeds = publish(catalog, read_site(out), at)
+    feeds.render_all(progress)
+    files = site_files(feeds)
+    files.update(record_files(revised))
+    return write_tree(out, files)
 
 
 def write_tree(out: Path, files: dict[str, bytes]) -> BuildResult:

@@ -11,6 +11,7 @@ from typing import NoReturn
 import click
 
 from .build import build as build_site
+from .build import data_time_of, default_out
 from .errors import DataError
 from .model import Catalog
 from .validate import load_catalog
@@ -70,13 +71,11 @@ def validate(path: Path) -> None:
 @click.option(
     "--out",
     "-o",
-    default="feeds",
-    show_default=True,
     type=click.Path(path_type=Path),
-    help="Folder to write the site into; its last build is what change tracking compares with.",
+    help="Folder to write the site into (default: feeds/ beside the data); it keeps the revision record.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but problems.")
-def build(path: Path, out: Path, quiet: bool) -> None:
+def build(path: Path, out: Path | None, quiet: bool) -> None:
     """Write every feed, event file and page into a folder for any static host.
 
     \b
@@ -87,15 +86,17 @@ def build(path: Path, out: Path, quiet: bool) -> None:
     are removed; a failed build leaves the previous one untouched.
     """
     started = time.perf_counter()
+    out = out or default_out(path)
     catalog = load_or_exit(path)
+    at = data_time_of(path)
     dated = sum(e.dated for e in catalog.events)
     show_progress = not quiet and dated >= 5000 and sys.stderr.isatty()
     try:
         if show_progress:
             with click.progressbar(length=dated, label="Rendering events", file=sys.stderr) as bar:
-                result = build_site(catalog, out, progress=bar.update)
+                result = build_site(catalog, out, at=at, progress=bar.update)
         else:
-            result = build_site(catalog, out)
+            result = build_site(catalog, out, at=at)
     except OSError as error:
         click.echo(f"{out}: cannot write the build: {error.strerror or error}", err=True)
         sys.exit(1)
@@ -112,7 +113,7 @@ def build(path: Path, out: Path, quiet: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", "-p", default=5000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--state", type=click.Path(path_type=Path, file_okay=False),
-              help="A previous build folder whose feeds hold the events' revisions.")  # fmt: skip
+              help="Build folder holding the revision record (default: feeds/ beside the data).")  # fmt: skip
 @click.option("--get", "get_path", metavar="URL_PATH",
               help="Answer one request (e.g. /shows/severance.ics), print the body and exit.")  # fmt: skip
 def serve(path: Path, host: str, port: int, state: Path | None, get_path: str | None) -> None:

@@ -10,34 +10,20 @@ catalogue's years.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from urllib.parse import urlencode
 
-from icalendar import Alarm, Calendar, Timezone, vDuration
+from icalendar import Alarm, Calendar, Timezone, vDuration, vText
 from icalendar import Event as VEvent
 
 from .model import KIND_LABELS, AllDay, Catalog, Event, Show, Timed
 from .options import FeedOptions, Variant
+from .revisions import Stamp
 
 PRODID = "-//showcal//showcal//EN"
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-"""DTSTAMP of an event first seen with no earlier build to compare with.
-
-A first build has no honest "created" time to give, and using the clock
-would make two builds of the same data differ.
-"""
 END_CALENDAR = b"END:VCALENDAR\r\n"
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """An event's revision: SEQUENCE, and LAST-MODIFIED/DTSTAMP of that revision."""
-
-    sequence: int = 0
-    modified: datetime = EPOCH
 
 
 def summary(event: Event, show: Show, variant: Variant = Variant()) -> str:
@@ -73,17 +59,18 @@ def _times(event: Event, variant: Variant) -> tuple[date | datetime, date | date
         return when.start.date(), event.last_day + timedelta(days=1)
     if variant.utc:
         return when.start.astimezone(UTC), when.end.astimezone(UTC)
-    return when.start, _unambiguous(when.end)
+    return _unambiguous(when.start), _unambiguous(when.end)
 
 
 def _unambiguous(moment: datetime) -> datetime:
-    """A local time a TZID can express; the second pass of a repeated hour goes in UTC.
+    """A local time every client reads as the same instant; a time in a repeated hour goes in UTC.
 
-    Clients read a repeated wall time as its first occurrence (RFC 5545), so
-    an end in the repeated hour after clocks go back would land before the
-    start.
+    When clocks go back, a wall time such as 01:30 happens twice. RFC 5545
+    says a TZID time means the first; ical.js (Thunderbird), libical
+    (Evolution) and node-ical take the second. Written in UTC, it is one
+    instant for all of them.
     """
-    if moment.fold and moment.replace(fold=0).utcoffset() != moment.utcoffset():
+    if moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset():
         return moment.astimezone(UTC)
     return moment
 
@@ -128,23 +115,30 @@ def calendar(
     *,
     name: str,
     description: str,
-    uid: str,
     refresh: timedelta,
     components: Iterable[bytes],
     source: str = "",
     url: str = "",
 ) -> bytes:
+    """A subscribable calendar around already-rendered components.
+
+    No calendar-level UID (RFC 7986 allows one, but vdirsyncer takes the
+    first UID line of the file for every event's UID, collapsing the feed to
+    one item) and no METHOD: a subscription is not an iTIP message (RFC 5546),
+    Outlook reads a calendar without METHOD as PUBLISH, and without it the
+    Content-Type needs no matching method parameter (RFC 5545 section 8.1).
+    """
     cal = Calendar.new(
-        name=name,
-        description=description,
-        prodid=PRODID,
-        uid=uid,
-        refresh_interval=refresh,
-        source=source or None,
-        url=url or None,
-        calscale="GREGORIAN",
-        method="PUBLISH",
-    )
+        description=description, prodid=PRODID, refresh_interval=refresh,
+        source=source or None, url=url or None, calscale="GREGORIAN",
+    )  # fmt: skip
+    del cal["UID"]  # Calendar.new invents a random one
+    # RFC 7986's NAME and the X-WR- names clients read are TEXT: icalendar would
+    # otherwise write them raw, so a comma, semicolon, backslash or line break
+    # would be misread or break the file.
+    for key, value in (("NAME", name), ("X-WR-CALNAME", name), ("X-WR-CALDESC", description)):
+        cal.pop(key, None)
+        cal.add(key, vText(value))
     cal["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"  # RFC 7986 requires it; icalendar leaves it out
     cal.add("x-published-ttl", vDuration(refresh))
     return b"".join((_open(cal), *components, END_CALENDAR))
@@ -164,26 +158,23 @@ def sort_key(event: Event) -> tuple:
 
 
 class Feeds:
-    """Every feed of one data version; bytes are made once and reused.
+    """Every feed of one data version; each event is rendered once per variant and its bytes reused.
 
-    `previous` maps UIDs to the VEVENT bytes of the last build (see
-    `history.py`): an event whose bytes come out the same keeps its
-    revision, one that changed gets the next SEQUENCE stamped `now`.
-    `reuse` is the Feeds being replaced: events whose inputs did not change
-    take their bytes from it instead of being rendered again.
+    `stamps` are the events' revisions (see revisions.py); `removed` names the
+    shows that were published once and are gone from the data, by slug: their
+    feeds stay, empty, so subscribed calendars clear them.
     """
 
     def __init__(
         self,
         catalog: Catalog,
-        previous: Mapping[str, bytes] | None = None,
-        now: datetime | None = None,
-        progress: Callable[[int], None] | None = None,
-        reuse: Feeds | None = None,
+        stamps: Mapping[str, Stamp] | None = None,
+        *,
+        removed: Mapping[str, str] | None = None,
     ):
-        from .history import render_key, revise
-
         self.catalog = catalog
+        self.stamps = stamps or {}
+        self.removed = {slug: title for slug, title in (removed or {}).items() if catalog.show(slug) is None}
         self._shows = {s.slug: s for s in catalog.shows}
         dated = sorted((e for e in catalog.events if e.dated), key=sort_key)
         self.dated: tuple[Event, ...] = tuple(dated)
@@ -194,18 +185,25 @@ class Feeds:
         self.by_uid = {e.uid: e for e in dated}
         years = [d.year for e in dated if isinstance(e.when, Timed) for d in (e.first_day, e.last_day)]
         self.years = (min(years), max(years)) if years else (0, 0)
-        self.stamps, self.rendered = revise(
-            dated, self._shows, previous or {}, now or datetime.now(UTC), progress, reuse.rendered if reuse else None
-        )
-        default = {e.uid: self.rendered[render_key(e, self._shows[e.show], self.stamps[e.uid])] for e in dated}
-        self._bytes: dict[Variant, dict[str, bytes]] = {Variant(): default}
+        self._bytes: dict[Variant, dict[str, bytes]] = {}
         self._single_head: bytes | None = None
+
+    def stamp(self, event: Event) -> Stamp:
+        return self.stamps.get(event.uid, Stamp())
 
     def event_bytes(self, event: Event, variant: Variant = Variant()) -> bytes:
         cache = self._bytes.setdefault(variant, {})
-        if event.uid not in cache:
-            cache[event.uid] = render_event(event, self._shows[event.show], self.stamps[event.uid], variant)
-        return cache[event.uid]
+        data = cache.get(event.uid)
+        if data is None:
+            data = cache[event.uid] = render_event(event, self._shows[event.show], self.stamp(event), variant)
+        return data
+
+    def render_all(self, progress: Callable[[int], None] | None = None) -> None:
+        """Render every event's default bytes now; `progress` hears of every thousand."""
+        for done, event in enumerate(self.dated, 1):
+            self.event_bytes(event)
+            if progress is not None and done % 1000 == 0:
+                progress(1000)
 
     def components(self, events: Sequence[Event], variant: Variant) -> list[bytes]:
         zones = (
@@ -217,11 +215,17 @@ class Feeds:
     def show_feed(self, show: Show, options: FeedOptions = FeedOptions(), *, today: date | None = None) -> bytes:
         about = show.description or f"Dates for {show.title}."
         events = self.by_show[show.slug]
-        return self._feed(events, options, show.title, about, show.slug, f"shows/{show.slug}.ics", today)
+        return self._feed(events, options, show.title, about, f"shows/{show.slug}.ics", today)
+
+    def removed_feed(self, slug: str, options: FeedOptions = FeedOptions()) -> bytes:
+        """The feed of a show that is gone: valid and empty, so subscribed calendars drop its events."""
+        title = self.removed[slug]
+        about = f"{title} is no longer listed on {self.catalog.site.title}; its dates have been removed."
+        return self._feed((), options, f"{title} (removed)", about, f"shows/{slug}.ics", None)
 
     def combined(self, options: FeedOptions = FeedOptions(), *, today: date | None = None) -> bytes:
         site = self.catalog.site
-        return self._feed(self.dated, options, site.title, site.description, "all", "all.ics", today)
+        return self._feed(self.dated, options, site.title, site.description, "all.ics", today)
 
     def bundle(
         self, shows: Sequence[Show], options: FeedOptions = FeedOptions(), *, path: str, today: date | None = None
@@ -232,8 +236,7 @@ class Feeds:
         wanted = {s.slug for s in shows}
         events = tuple(e for e in self.dated if e.show in wanted)
         titles = ", ".join(s.title for s in shows)
-        key = "+".join(s.slug for s in shows)
-        return self._feed(events, options, titles, f"Dates for {titles}.", key, path, today)
+        return self._feed(events, options, titles, f"Dates for {titles}.", path, today)
 
     def _feed(
         self,
@@ -241,7 +244,6 @@ class Feeds:
         options: FeedOptions,
         name: str,
         about: str,
-        key: str,
         path: str,
         today: date | None,
     ) -> bytes:
@@ -249,13 +251,14 @@ class Feeds:
         if not options.is_default:
             day = today or datetime.now(UTC).date()
             events = tuple(e for e in events if options.selects(e, day))
+        query = options.query()
         return calendar(
             name=name,
             description=about,
-            uid=f"{key}@{_host(site.url)}",
             refresh=site.refresh,
             components=self.components(events, options.variant),
-            source=_absolute(site.url, path),
+            # Where to refresh from (RFC 7986): this very feed, options included.
+            source=_absolute(site.url, path + ("?" + urlencode(query) if query else "")),
             url=_absolute(site.url, ""),
         )
 
@@ -268,7 +271,7 @@ class Feeds:
         most of the cost.
         """
         if self._single_head is None:
-            head = Calendar.new(prodid=PRODID, calscale="GREGORIAN", method="PUBLISH")
+            head = Calendar.new(prodid=PRODID, calscale="GREGORIAN")
             del head["UID"]  # Calendar.new invents a random one; these files are not calendars to keep
             self._single_head = _open(head)
         return b"".join((self._single_head, *self.components([event], variant), END_CALENDAR))
@@ -276,7 +279,3 @@ class Feeds:
 
 def _absolute(base: str, path: str) -> str:
     return f"{base.rstrip('/')}/{path}" if base else ""
-
-
-def _host(base: str) -> str:
-    return re.sub(r"^https?://|/.*$", "", base) or "showcal"

@@ -18,12 +18,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from .build import publish
 from .errors import DataError, Problem
 from .feeds import Feeds
 from .load import data_files
+from .revisions import SiteRevision, data_time, read_site, record_dir
 from .validate import load_catalog
 
 log = logging.getLogger("showcal")
@@ -53,6 +55,7 @@ class Version:
     """One validated state of the data; replaced whole, never edited."""
 
     feeds: Feeds
+    record: SiteRevision
     modified: datetime
     signature: Signature
     max_entries: int = 512
@@ -79,15 +82,13 @@ class Version:
         return entry
 
 
-def sent_events(feeds: Feeds) -> dict[str, bytes]:
-    """UID to the default VEVENT bytes subscribers have seen: the next version's change-tracking state."""
-    return {event.uid: feeds.event_bytes(event) for event in feeds.dated}
-
-
-def signature(path: Path) -> Signature:
-    """What changes when a curator saves a data file: names, sizes and mtimes."""
+def signature(path: Path, state: Path | None = None) -> Signature:
+    """What changes when a curator saves a data file or a build writes a new record: names, sizes and mtimes."""
     out = []
-    for file in data_files(path):
+    files = data_files(path)
+    if state is not None:
+        files = [*files, record_dir(state) / "revisions", record_dir(state) / "changes.jsonl"]
+    for file in files:
         try:
             stat = file.stat()
         except OSError:
@@ -97,10 +98,9 @@ def signature(path: Path) -> Signature:
     return tuple(out)
 
 
-def modified_at(sig: Signature) -> datetime:
+def modified_at(sig: Signature, data: int) -> datetime:
     """The newest data file's mtime, whole seconds: the same in every worker that loads it."""
-    newest = max((mtime for _, mtime, _ in sig if mtime >= 0), default=0)
-    return datetime.fromtimestamp(newest // 1_000_000_000, UTC)
+    return data_time(mtime / 1e9 for _, mtime, _ in sig[:data] if mtime >= 0)
 
 
 class LiveData:
@@ -116,25 +116,29 @@ class LiveData:
         self,
         path: Path,
         *,
-        previous: dict[str, bytes] | None = None,
+        state: Path | None = None,
         interval: float = 1.0,
         max_entries: int = 512,
     ):
         self.path = Path(path)
+        self.state = state
         self.interval = interval
         self.max_entries = max_entries
         self.problems: tuple[Problem, ...] = ()
         self._checked = 0.0
         self._failed: Signature | None = None
         self._reloading = threading.Lock()
-        self.version = self._load(previous or {})
+        self.version = self._load()
 
-    def _load(self, previous: dict[str, bytes], current: Version | None = None) -> Version:
-        sig = signature(self.path)
+    def _load(self) -> Version:
+        """A version from the data and the record alone, so every worker and restart makes the same bytes."""
+        data = len(data_files(self.path))
+        sig = signature(self.path, self.state)
         catalog = load_catalog(self.path)
-        modified = modified_at(sig)
-        feeds = Feeds(catalog, previous, now=modified, reuse=current.feeds if current else None)
-        return Version(feeds, modified, sig, self.max_entries)
+        modified = modified_at(sig, data)
+        record = read_site(self.state) if self.state is not None else SiteRevision({})
+        revised, feeds = publish(catalog, record, modified)
+        return Version(feeds, revised, modified, sig, self.max_entries)
 
     def check(self) -> Version:
         """Reload if the data files changed since the last look; return what to serve."""
@@ -144,7 +148,7 @@ class LiveData:
         try:
             self._checked = now
             current = self.version
-            sig = signature(self.path)
+            sig = signature(self.path, self.state)
             if sig != current.signature and sig != self._failed:
                 self._reload(current, sig)
         finally:
@@ -153,7 +157,7 @@ class LiveData:
 
     def _reload(self, current: Version, sig: Signature) -> None:
         try:
-            version = self._load(sent_events(current.feeds), current)
+            version = self._load()
         except DataError as error:
             self._failed = sig
             self.problems = tuple(self.shown(p) for p in error.problems)

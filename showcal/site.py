@@ -14,6 +14,8 @@ from .feeds import Feeds
 
 def feed_files(feeds: Feeds) -> dict[str, bytes]:
     files = {"all.ics": feeds.combined()}
+    for slug in feeds.removed:
+        files[f"shows/{slug}.ics"] = feeds.removed_feed(slug)
     for show in feeds.catalog.shows:
         files[f"shows/{show.slug}.ics"] = feeds.show_feed(show)
         for event in feeds.by_show[show.slug]:

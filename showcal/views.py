@@ -169,6 +169,9 @@ def show_page(slug: str) -> Response:
 @bp.get("/shows/<slug:slug>.ics")
 def show_feed(slug: str) -> Response:
     ver = version()
+    if slug in ver.feeds.removed:
+        # Published once, gone now: an empty calendar, so subscribed calendars clear its events.
+        return send_feed(ver, slug, lambda o, d: ver.feeds.removed_feed(slug, o), f"{slug}.ics")
     show = find_show(ver, slug)
     return send_feed(ver, slug, lambda o, d: ver.feeds.show_feed(show, o, today=d), f"{slug}.ics")
 

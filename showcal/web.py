@@ -4,9 +4,9 @@ Configuration is defaults in code, then SHOWCAL_* environment variables,
 then the dict a caller passes:
 
     DATA            the YAML file or folder to serve (default events.yaml)
-    STATE_DIR       a previous `showcal build` output whose feeds carry the
-                    events' revisions; without it the first data version
-                    starts fresh, exactly as a build into an empty folder
+    STATE_DIR       the `showcal build` folder whose revision record the
+                    events' SEQUENCE and LAST-MODIFIED continue from
+                    (default: feeds/ beside the data, if it has one)
     RELOAD_INTERVAL seconds between looks at the data files' mtimes (1.0)
     MAX_AGE         Cache-Control max-age of feeds, API and assets (300)
     PAGE_MAX_AGE    Cache-Control max-age of pages (60)
@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import pages
-from .build import previous_build
+from .build import default_out
 from .live import LiveData
 from .views import BundleConverter, SlugConverter, bp
 
@@ -65,10 +65,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.logger.level == logging.NOTSET:
         app.logger.setLevel(logging.INFO)
 
-    state = Path(app.config["STATE_DIR"]) if app.config["STATE_DIR"] else None
+    data = Path(app.config["DATA"])
+    state = Path(app.config["STATE_DIR"]) if app.config["STATE_DIR"] else default_out(data)
     app.extensions["showcal"] = LiveData(
-        Path(app.config["DATA"]),
-        previous=previous_build(state) if state else None,
+        data,
+        state=state,
         interval=float(app.config["RELOAD_INTERVAL"]),
         max_entries=int(app.config["CACHE_ENTRIES"]),
     )

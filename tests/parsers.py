@@ -78,6 +78,11 @@ def with_vobject(data: bytes) -> list[Seen]:
     ]
 
 
+def text_value(raw: object) -> str:
+    """A TEXT value as RFC 5545 section 3.3.11 unescapes it (icalendar leaves NAME and X-WR- names raw)."""
+    return re.sub(r"\\([\\,;:nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), str(raw))
+
+
 PARSERS = {"icalendar": with_icalendar, "ical": with_ical, "vobject": with_vobject}
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import icalendar
 import pytest
-from parsers import read_feed
+from parsers import read_feed, text_value
 
 from showcal import build as build_module
 from showcal.build import build
-from showcal.history import previous_events
+from showcal.revisions import read_site
 from showcal.validate import load_catalog
 
 ROOT = Path(__file__).parent.parent
@@ -25,14 +25,20 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def make(tmp_path: Path, text: str, out: Path, now: datetime = FIRST):
+    """Write the data and build it, with `now` as the time of the data (the file's modification time)."""
     data = tmp_path / "events.yaml"
     data.write_text(text, encoding="utf-8")
-    return build(load_catalog(data), out, now=now)
+    return build(load_catalog(data), out, at=now)
 
 
-def vevents(out: Path) -> dict[str, icalendar.Event]:
-    cal = icalendar.Calendar.from_ical((out / "all.ics").read_bytes())
+def vevents(out: Path, feed: str = "all.ics") -> dict[str, icalendar.Event]:
+    cal = icalendar.Calendar.from_ical((out / feed).read_bytes())
     return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+def previous_events(out: Path) -> dict[str, bytes]:
+    """UID to each event as icalendar serialises it again: equal bytes mean an unchanged event."""
+    return {uid: event.to_ical() for uid, event in vevents(out).items()}
 
 
 @pytest.fixture
@@ -42,7 +48,7 @@ def shipped_text() -> str:
 
 def test_two_builds_into_empty_folders_are_identical(tmp_path, shipped_text):
     make(tmp_path, shipped_text, tmp_path / "a", now=FIRST)
-    make(tmp_path, shipped_text, tmp_path / "b", now=LATER)
+    make(tmp_path, shipped_text, tmp_path / "b", now=FIRST)
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
     assert {"all.ics", "shows/severance.ics", "shows/severance/s02e01.ics"} <= tree(tmp_path / "a").keys()
 
@@ -51,7 +57,7 @@ def test_the_committed_build_is_current(tmp_path):
     """feeds/ is the build of events.yaml: building over a copy of it changes nothing."""
     copy = tmp_path / "feeds"
     shutil.copytree(ROOT / "feeds", copy)
-    result = build(load_catalog(ROOT / "events.yaml"), copy, now=LATER)
+    result = build(load_catalog(ROOT / "events.yaml"), copy, at=LATER)
     assert tree(copy) == tree(ROOT / "feeds"), "run `showcal build` and commit feeds/"
     assert result.written == [] and result.removed == []
 
@@ -68,9 +74,9 @@ def test_an_unchanged_rebuild_rewrites_nothing(tmp_path, shipped_text):
 def test_retitling_one_event_raises_its_sequence_and_leaves_the_rest_alone(tmp_path, shipped_text):
     out = tmp_path / "out"
     make(tmp_path, shipped_text, out)
-    old = previous_events((out / "all.ics").read_bytes())
+    old = previous_events(out)
     make(tmp_path, shipped_text.replace("title: Panel at CCXP24", "title: Severance panel at CCXP24"), out, now=LATER)
-    new = previous_events((out / "all.ics").read_bytes())
+    new = previous_events(out)
     uid = "ccxp24-panel.severance@showcal"
     assert new.keys() == old.keys()
     assert {u: b for u, b in new.items() if u != uid} == {u: b for u, b in old.items() if u != uid}
@@ -134,28 +140,80 @@ def test_cancelling_keeps_the_event_with_status_cancelled(tmp_path, shipped_text
 def test_deleting_an_event_removes_it_and_its_file_and_nothing_else(tmp_path, shipped_text):
     out = tmp_path / "out"
     make(tmp_path, shipped_text, out)
-    old = previous_events((out / "all.ics").read_bytes())
+    old = previous_events(out)
     start = shipped_text.index("      - id: s1-blu-ray")
     end = shipped_text.index("      - run: s02")
     result = make(tmp_path, shipped_text[:start] + shipped_text[end:], out, now=LATER)
-    new = previous_events((out / "all.ics").read_bytes())
+    new = previous_events(out)
     gone = "s1-blu-ray.severance@showcal"
     assert new == {u: b for u, b in old.items() if u != gone}
     assert result.removed == ["shows/severance/s1-blu-ray.ics"]
     assert not (out / "shows/severance/s1-blu-ray.ics").exists()
 
 
-def test_removing_a_show_removes_its_files_and_keeps_foreign_ones(tmp_path):
-    two = "shows:\n  - {slug: example-a, title: A, events: [{id: x, title: X, date: 2025-01-01}]}\n"
-    two += "  - {slug: example-b, title: B, events: [{id: y, title: Y, date: 2025-01-02}]}\n"
+TWO_SHOWS = (
+    "shows:\n  - {slug: example-a, title: A, events: [{id: x, title: X, date: 2025-01-01}]}\n"
+    "  - {slug: example-b, title: 'B, the sequel', events: [{id: y, title: Y, date: 2025-01-02}]}\n"
+)
+
+
+def test_a_removed_show_keeps_an_empty_feed_so_calendars_clear_it(tmp_path):
     out = tmp_path / "out"
-    make(tmp_path, two, out)
+    make(tmp_path, TWO_SHOWS, out)
     (out / "README.txt").write_text("published by hand")
-    make(tmp_path, two.split("  - {slug: example-b")[0], out, now=LATER)
+    make(tmp_path, TWO_SHOWS.split("  - {slug: example-b")[0], out, now=LATER)
     files = tree(out)
-    assert "shows/example-b.ics" not in files and "shows/example-b/y.ics" not in files
+    assert "shows/example-b/y.ics" not in files and "shows/example-b.html" not in files
     assert "shows/example-a.ics" in files
     assert files["README.txt"] == b"published by hand"
+    gone = read_feed(files["shows/example-b.ics"])
+    assert gone == [], "the feed stays, with no events, so subscribed calendars delete them"
+    cal = icalendar.Calendar.from_ical(files["shows/example-b.ics"])
+    names = {text_value(cal[key]) for key in ("NAME", "X-WR-CALNAME")}
+    assert names == {"B, the sequel (removed)"}
+    assert "y.example-b@showcal" not in vevents(out)
+
+
+def test_a_show_that_comes_back_continues_its_revisions(tmp_path):
+    out = tmp_path / "out"
+    make(tmp_path, TWO_SHOWS, out)
+    make(tmp_path, TWO_SHOWS.split("  - {slug: example-b")[0], out, now=LATER)
+    third = datetime(2026, 3, 1, tzinfo=UTC)
+    make(tmp_path, TWO_SHOWS, out, now=third)
+    event = vevents(out, "shows/example-b.ics")["y.example-b@showcal"]
+    assert event["SEQUENCE"] == 1, "it left every feed once, so its comeback is a new revision"
+    assert event.decoded("LAST-MODIFIED") == third
+
+
+def test_an_event_made_undated_and_dated_again_never_goes_back_in_sequence(tmp_path, shipped_text):
+    out = tmp_path / "out"
+    make(tmp_path, shipped_text.replace("date: 2024-12-17", "date: 2024-12-18"), out)
+    make(tmp_path, shipped_text.replace("date: 2024-12-17", "date: 2024-12-19"), out, now=LATER)
+    assert vevents(out)["s1-blu-ray.severance@showcal"]["SEQUENCE"] == 1
+    make(tmp_path, shipped_text.replace("date: 2024-12-17", "tba: soon"), out, now=datetime(2026, 3, 1, tzinfo=UTC))
+    assert "s1-blu-ray.severance@showcal" not in vevents(out)
+    make(
+        tmp_path,
+        shipped_text.replace("date: 2024-12-17", "date: 2024-12-19"),
+        out,
+        now=datetime(2026, 4, 1, tzinfo=UTC),
+    )
+    event = vevents(out)["s1-blu-ray.severance@showcal"]
+    assert event["SEQUENCE"] == 2
+
+
+def test_the_record_is_committed_with_the_build_and_read_back(tmp_path, shipped_text):
+    out = tmp_path / "out"
+    make(tmp_path, shipped_text, out)
+    make(tmp_path, shipped_text.replace("title: Panel at CCXP24", "title: Severance panel at CCXP24"), out, now=LATER)
+    lines = (out / ".showcal/revisions/severance.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + 12 + 1, "a head line, one line per dated event, one change"
+    site = read_site(out)
+    rev = site.shows["severance"].events["ccxp24-panel.severance@showcal"]
+    assert (rev.stamp.sequence, rev.stamp.modified, rev.snapshot.title) == (1, LATER, "Severance panel at CCXP24")
+    [change] = site.changes
+    assert change.what == ("retitled",)
+    assert (change.before.title, change.after.title) == ("Panel at CCXP24", "Severance panel at CCXP24")
 
 
 def test_a_build_that_fails_while_writing_leaves_the_previous_build_whole(tmp_path, shipped_text, monkeypatch):
