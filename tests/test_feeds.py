@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -237,3 +238,80 @@ def test_bundle_holds_exactly_the_shows_named(examples):
 
 def test_variants_are_values(examples):
     assert parse_options({"utc": "1"}).variant == Variant(utc=True)
+
+
+CLOCKS = Path(__file__).parent / "data" / "clocks.yaml"
+
+
+@pytest.fixture(scope="module")
+def clocks() -> Feeds:
+    return Feeds(load_catalog(CLOCKS))
+
+
+def test_times_in_a_repeated_hour_are_written_in_utc_and_mean_the_first_occurrence(clocks):
+    """Thunderbird, Evolution and node-ical read a repeated local time as its second occurrence, RFC 5545 as its first."""
+    data = clocks.combined()
+    events = vevents(data)
+    seen = by_uid(data)
+    expected = {
+        "lord-howe-back": datetime(2025, 4, 5, 14, 45, tzinfo=UTC),  # 01:45 +11:00, before clocks go back
+        "chatham-back": datetime(2025, 4, 5, 13, 15, tzinfo=UTC),  # 03:00 +13:45
+        "st-johns-back": datetime(2025, 11, 2, 4, 0, tzinfo=UTC),  # 01:30 -02:30
+        "london-back": datetime(2025, 10, 26, 0, 30, tzinfo=UTC),  # 01:30 BST
+    }
+    for event_id, start in expected.items():
+        uid = f"{event_id}.example-clocks@showcal"
+        assert seen[uid].start == start
+        assert "TZID" not in events[uid]["DTSTART"].params, f"{event_id}: an ambiguous local time must be UTC"
+    ends_in_repeat = events["london-ends-in-repeat.example-clocks@showcal"]
+    assert ends_in_repeat["DTSTART"].params["TZID"] == "Europe/London", "00:30 is not ambiguous: keep the zone"
+    assert "TZID" not in ends_in_repeat["DTEND"].params
+    assert seen["london-ends-in-repeat.example-clocks@showcal"].end == datetime(2025, 10, 26, 0, 15, tzinfo=UTC)
+    for uid, event in events.items():
+        for key in ("DTSTART", "DTEND"):
+            tzid = event[key].params.get("TZID")
+            if tzid:
+                local = event.decoded(key).replace(tzinfo=None)
+                zone = ZoneInfo(tzid)
+                folds = {local.replace(tzinfo=zone, fold=f).utcoffset() for f in (0, 1)}
+                assert len(folds) == 1, f"{uid} {key} {local} is ambiguous in {tzid}"
+
+
+def test_a_weekly_run_keeps_its_wall_time_across_the_clock_change(clocks):
+    seen = by_uid(clocks.show_feed(clocks.catalog.show("example-clocks")))
+    zone = ZoneInfo("America/St_Johns")
+    starts = [seen[f"s01e0{n}.example-clocks@showcal"].start.astimezone(zone) for n in range(1, 5)]
+    assert [s.strftime("%Y-%m-%d %H:%M") for s in starts] == [
+        "2025-10-19 21:00", "2025-10-26 21:00", "2025-11-02 21:00", "2025-11-09 21:00",
+    ]  # fmt: skip
+    assert starts[1].utcoffset() != starts[2].utcoffset()
+
+
+def test_calendar_level_text_is_escaped_so_every_field_reads_back_whole(clocks):
+    show = clocks.catalog.show("example-clocks")
+    site = clocks.catalog.site
+    for data, name, about in (
+        (clocks.show_feed(show), show.title, show.description),
+        (clocks.combined(), site.title, site.description),
+        (
+            clocks.bundle([show, show], path="bundles/x.ics"),
+            f"{show.title}, {show.title}",
+            f"Dates for {show.title}, {show.title}.",
+        ),  # fmt: skip
+    ):
+        cal = icalendar.Calendar.from_ical(data)
+        assert text_value(cal["NAME"]) == text_value(cal["X-WR-CALNAME"]) == name
+        assert str(cal["DESCRIPTION"]) == text_value(cal["X-WR-CALDESC"]) == about
+        read_feed(data)
+    assert "\n" in show.description and "\\" in show.description
+
+
+def test_source_is_the_feed_itself_with_its_options(tmp_path):
+    text = CLOCKS.read_text().replace("  refresh: 1d\n", "  refresh: 1d\n  url: https://tv.example.org/\n")
+    (tmp_path / "events.yaml").write_text(text)
+    feeds = Feeds(load_catalog(tmp_path / "events.yaml"))
+    options = parse_options({"utc": "1", "kinds": "premiere"})
+    cal = icalendar.Calendar.from_ical(feeds.combined(options))
+    assert cal["SOURCE"] == "https://tv.example.org/all.ics?kinds=premiere&utc=1"
+    plain = icalendar.Calendar.from_ical(feeds.combined())
+    assert plain["SOURCE"] == "https://tv.example.org/all.ics"
