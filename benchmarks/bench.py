@@ -39,6 +39,7 @@ from showcal.build import build, site_files  # noqa: E402
 from showcal.feeds import Feeds  # noqa: E402
 from showcal.load import data_files  # noqa: E402
 from showcal.model import Catalog  # noqa: E402
+from showcal.revisions import SiteRevision  # noqa: E402
 from showcal.validate import load_catalog  # noqa: E402
 
 SECTIONS = ("load", "render", "rebuild", "reload", "memory")
@@ -288,7 +289,7 @@ def memory_child(data: Path) -> dict[str, Any]:
     rss_before = _status_kb("VmRSS")
     start = time.perf_counter()
     feeds = Feeds(catalog)
-    files = site_files(feeds)
+    files = site_files(feeds, SiteRevision({}))
     seconds = _since(start)
     import resource
 

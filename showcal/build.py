@@ -24,7 +24,7 @@ from .load import data_files
 from .model import Catalog
 from .revisions import EPOCH, SiteRevision, data_time, read_site, record_files, revise
 
-MANAGED = (".ics", ".html", ".json", ".jsonl", ".svg", ".css", ".js")
+MANAGED = (".ics", ".atom", ".html", ".json", ".jsonl", ".svg", ".css", ".js")
 """Files of these kinds in the output belong to showcal; anything else there is kept."""
 
 
@@ -39,11 +39,11 @@ class BuildResult:
         return len(self.written) + len(self.unchanged)
 
 
-def site_files(feeds: Feeds) -> dict[str, bytes]:
+def site_files(feeds: Feeds, record: SiteRevision) -> dict[str, bytes]:
     """Relative path to bytes for the whole static site."""
     from .site import static_site
 
-    return static_site(feeds)
+    return static_site(feeds, record)
 
 
 def default_out(data: Path) -> Path:
@@ -82,7 +82,7 @@ def build(
     """
     revised, feeds = publish(catalog, read_site(out), at)
     feeds.render_all(progress)
-    files = site_files(feeds)
+    files = site_files(feeds, revised)
     files.update(record_files(revised))
     return write_tree(out, files)
 

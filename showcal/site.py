@@ -9,7 +9,9 @@ a host or a date, and the page script fills those in.
 
 from __future__ import annotations
 
+from .changes import show_changes, site_changes
 from .feeds import Feeds
+from .revisions import SiteRevision
 
 
 def feed_files(feeds: Feeds) -> dict[str, bytes]:
@@ -43,8 +45,18 @@ def page_files(feeds: Feeds) -> dict[str, bytes]:
     return files
 
 
-def static_site(feeds: Feeds) -> dict[str, bytes]:
+def change_files(feeds: Feeds, record: SiteRevision) -> dict[str, bytes]:
+    """The Atom feeds of what changed: one for the site, one per show ever published."""
+    base = feeds.catalog.site.url
+    files = {"changes.atom": site_changes(record, feeds.catalog.site.title, base=base)}
+    for slug in record.shows:
+        files[f"shows/{slug}.atom"] = show_changes(record, slug, base=base)
+    return files
+
+
+def static_site(feeds: Feeds, record: SiteRevision) -> dict[str, bytes]:
     files = feed_files(feeds)
+    files.update(change_files(feeds, record))
     for path, data in page_files(feeds).items():
         if path in files:
             raise ValueError(f"two outputs for {path}")

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, redirect, re
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BaseConverter
 
-from . import pages
+from . import changes, pages
 from .live import LiveData, Rendered, Version
 from .model import Show, event_uid
 from .options import FeedOptions, OptionError, parse_options
@@ -215,6 +215,25 @@ def event_feed(slug: str, event_id: str) -> Response:
     key = ("event", event.uid, tuple(sorted(options.query().items())))
     entry = ver.rendered(key, lambda: (ver.feeds.single(event, options.variant), CALENDAR))
     return send(entry, download=f"{event_id}.ics" if download else "")
+
+
+ATOM = "application/atom+xml; charset=utf-8"
+
+
+@bp.get("/changes.atom")
+def site_changes() -> Response:
+    ver = version()
+    site = ver.catalog.site
+    return send(ver.rendered(("changes",), lambda: (changes.site_changes(ver.record, site.title, base=site.url), ATOM)))
+
+
+@bp.get("/shows/<slug:slug>.atom")
+def show_changes(slug: str) -> Response:
+    ver = version()
+    if slug not in ver.record.shows:
+        abort(404, f"No show called '{slug}'.")
+    base = ver.catalog.site.url
+    return send(ver.rendered(("changes", slug), lambda: (changes.show_changes(ver.record, slug, base=base), ATOM)))
 
 
 @bp.get("/api/shows.json")

@@ -6,6 +6,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import feedparser
 import icalendar
 import pytest
 from parsers import read_feed, text_value
@@ -246,3 +247,28 @@ def test_the_swap_replaces_the_folder_in_one_step(tmp_path, shipped_text, monkey
     make(tmp_path, shipped_text.replace("Season 1 on Blu-ray", "Season 1 on 4K Blu-ray"), out, now=LATER)
     assert str(vevents(out)["s1-blu-ray.severance@showcal"]["SUMMARY"]) == "Severance: Season 1 on 4K Blu-ray"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["events.yaml", "out"]
+
+
+def test_the_change_feed_lists_exactly_a_retitle_a_move_and_a_cancel(tmp_path, shipped_text):
+    out = tmp_path / "out"
+    make(tmp_path, shipped_text, out)
+    retitled = shipped_text.replace("title: Panel at CCXP24", "title: Severance panel at CCXP24")
+    make(tmp_path, retitled, out, now=datetime(2026, 2, 1, tzinfo=UTC))
+    moved = retitled.replace("date: 2024-12-17", "date: 2024-12-20")
+    make(tmp_path, moved, out, now=datetime(2026, 2, 2, tzinfo=UTC))
+    cancelled = moved.replace("        date: 2024-12-07\n", "        date: 2024-12-07\n        status: cancelled\n")
+    make(tmp_path, cancelled, out, now=datetime(2026, 2, 3, tzinfo=UTC))
+
+    feed = feedparser.parse((out / "shows/severance.atom").read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    entries = feed.entries
+    assert [[t.term for t in e.tags] for e in entries] == [["cancelled"], ["moved"], ["retitled"]], "newest first"
+    assert [e.updated for e in entries] == ["2026-02-03T00:00:00Z", "2026-02-02T00:00:00Z", "2026-02-01T00:00:00Z"]
+    cancel, move, retitle = entries
+    assert "Severance panel at CCXP24" in cancel.title and "is cancelled" in cancel.summary
+    assert move.summary == "Moved from Tue 17 December 2024 to Fri 20 December 2024."
+    assert retitle.summary == "Was “Panel at CCXP24”, now “Severance panel at CCXP24”."
+    assert len({e.id for e in entries}) == 3
+    site = feedparser.parse((out / "changes.atom").read_bytes())
+    assert [e.id for e in site.entries] == [e.id for e in entries]
+    assert entries[0].link.endswith("shows/severance") and feed.feed.link
