@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import icalendar
 import pytest
 from conftest import EVENTS, parse
 from test_web import SEVERANCE_UIDS, Elements
@@ -264,3 +265,43 @@ def test_gunicorn_workers_all_follow_an_edit(gunicorn):
         wait_for(all_moved)
     finally:
         gunicorn.data.write_text(good, encoding="utf-8")
+
+
+def sequences(body: bytes) -> dict[str, int]:
+    return {str(e["UID"]): int(e.get("SEQUENCE", 0)) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+
+
+def test_four_gunicorn_workers_send_one_revision_before_and_after_a_restart(tmp_path):
+    """Revisions are a function of the data and the committed record: every worker, every restart, same bytes."""
+    require("gunicorn")
+    data = data_copy(tmp_path / "data")
+    subprocess.run([sys.executable, "-m", "showcal", "build", str(data), "--quiet"], check=True, timeout=60)
+    published = sequences((data.parent / "feeds/shows/severance.ics").read_bytes())
+    good = data.read_text(encoding="utf-8")
+    command = [sys.executable, "-m", "gunicorn", "-w", "4", "-b", "127.0.0.1:{port}", "showcal.web:create_app()"]
+    env = {"SHOWCAL_DATA": str(data), "SHOWCAL_RELOAD_INTERVAL": "0.2"}
+
+    def run() -> Server:
+        port = free_port()
+        return start([c.format(port=port) for c in command], port, data, tmp_path / "gunicorn.log", env)
+
+    server = run()
+    try:
+        for day, then in (("2024-12-18", 1_800_000_000), ("2024-12-19", 1_800_000_100)):
+            data.write_text(good.replace("date: 2024-12-17", f"date: {day}"), encoding="utf-8")
+            os.utime(data, (then, then))
+            time.sleep(0.5)  # more than the reload interval, so every worker has looked
+            answers = [server.request("/shows/severance.ics") for _ in range(20)]
+            assert len({headers["etag"] for _, headers, _ in answers}) == 1, "every worker sends the same revision"
+            body = answers[0][2]
+            assert parse(body).starts["s1-blu-ray.severance@showcal"] == date.fromisoformat(day)
+            now = sequences(body)
+            assert all(now[uid] >= published[uid] for uid in published), "no SEQUENCE goes down"
+            assert now["s1-blu-ray.severance@showcal"] == published["s1-blu-ray.severance@showcal"] + 1
+    finally:
+        stop(server)
+    server = run()
+    try:
+        assert server.request("/shows/severance.ics")[2] == body, "a restart sends the same bytes"
+    finally:
+        stop(server)
