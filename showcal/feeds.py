@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from icalendar import Alarm, Calendar, Timezone, vDuration
+from icalendar import Alarm, Calendar, vDuration
 from icalendar import Event as VEvent
 
 from .model import KIND_LABELS, AllDay, Catalog, Event, Show, Timed
 from .options import FeedOptions, Variant
+from .timezones import vtimezone
 
 PRODID = "-//showcal//showcal//EN"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -120,8 +121,7 @@ def render_event(event: Event, show: Show, stamp: Stamp, variant: Variant = Vari
 @lru_cache(maxsize=512)
 def timezone_block(tzid: str, first_year: int, last_year: int) -> bytes:
     """A VTIMEZONE covering the catalogue's years, computed once per zone and range."""
-    zone = Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1))
-    return zone.to_ical()
+    return vtimezone(tzid, date(first_year, 1, 1), date(last_year, 12, 31))
 
 
 def calendar(
