@@ -15,12 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from icalendar import Alarm, Calendar, Timezone, vDuration, vText
+from icalendar import Alarm, Calendar, vDuration, vText
 from icalendar import Event as VEvent
 
 from .model import KIND_LABELS, AllDay, Catalog, Event, Show, Timed
 from .options import FeedOptions, Variant
 from .revisions import Stamp
+from .timezones import vtimezone
 
 PRODID = "-//showcal//showcal//EN"
 END_CALENDAR = b"END:VCALENDAR\r\n"
@@ -107,8 +108,7 @@ def render_event(event: Event, show: Show, stamp: Stamp, variant: Variant = Vari
 @lru_cache(maxsize=512)
 def timezone_block(tzid: str, first_year: int, last_year: int) -> bytes:
     """A VTIMEZONE covering the catalogue's years, computed once per zone and range."""
-    zone = Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1))
-    return zone.to_ical()
+    return vtimezone(tzid, date(first_year, 1, 1), date(last_year, 12, 31))
 
 
 def calendar(
