@@ -62,35 +62,51 @@ def _seen(line: str) -> Seen:
     return Seen(None, title, begins, ends, status.strip() or None, None)
 
 
-def subscribe(url: str, folder: Path, first: date, last: date) -> Subscription:
-    """Sync `url` with vdirsyncer into a vdir under `folder`, and list it with khal from `first` to `last`.
+class Subscriber:
+    """One subscription kept across refreshes: a vdir that vdirsyncer syncs `url` into, listed by khal.
 
     khal runs in UTC, so timed events come back as UTC instants, comparable
     with `client_parsers.Seen`.
     """
-    vdir, status = folder / "calendar", folder / "status"
-    vdir.mkdir(parents=True)
-    status.mkdir()
-    config = folder / "vdirsyncer.conf"
-    config.write_text(
-        f'[general]\nstatus_path = "{status}/"\n\n'
-        '[pair feed]\na = "feed_remote"\nb = "feed_local"\ncollections = null\n\n'
-        f'[storage feed_remote]\ntype = "http"\nurl = "{url}"\n\n'
-        f'[storage feed_local]\ntype = "filesystem"\npath = "{vdir}/"\nfileext = ".ics"\n'
-    )
-    khal = folder / "khal.conf"
-    khal.write_text(
-        f"[calendars]\n[[feed]]\npath = {vdir}/\ntype = calendar\n"
-        f"[locale]\ntimeformat = %H:%M\ndateformat = {DATE}\nlongdateformat = {DATE}\n"
-        f"datetimeformat = {DATETIME}\nlongdatetimeformat = {DATETIME}\n"
-        "local_timezone = UTC\ndefault_timezone = UTC\n"
-        f"[sqlite]\npath = {folder / 'khal.db'}\n"
-    )
-    _run([str(TOOLS / "vdirsyncer"), "-c", str(config), "discover"])
-    _run([str(TOOLS / "vdirsyncer"), "-c", str(config), "sync"])
-    listed = _run(
-        [str(TOOLS / "khal"), "-c", str(khal), "list", "--once", "--format", FORMAT, "--day-format", "",
-         first.isoformat(), (last + timedelta(days=1)).isoformat()]
-    )  # fmt: skip
-    lines = [line for line in listed.stdout.splitlines() if line.strip()]
-    return Subscription(len(list(vdir.glob("*.ics"))), [_seen(line) for line in lines], listed.stderr)
+
+    def __init__(self, url: str, folder: Path):
+        self.vdir, status = folder / "calendar", folder / "status"
+        self.vdir.mkdir(parents=True)
+        status.mkdir()
+        self.config = folder / "vdirsyncer.conf"
+        self.config.write_text(
+            f'[general]\nstatus_path = "{status}/"\n\n'
+            '[pair feed]\na = "feed_remote"\nb = "feed_local"\ncollections = null\n'
+            'conflict_resolution = "a wins"\n\n'
+            f'[storage feed_remote]\ntype = "http"\nurl = "{url}"\n\n'
+            f'[storage feed_local]\ntype = "filesystem"\npath = "{self.vdir}/"\nfileext = ".ics"\n'
+        )
+        self.khal = folder / "khal.conf"
+        self.khal.write_text(
+            f"[calendars]\n[[feed]]\npath = {self.vdir}/\ntype = calendar\n"
+            f"[locale]\ntimeformat = %H:%M\ndateformat = {DATE}\nlongdateformat = {DATE}\n"
+            f"datetimeformat = {DATETIME}\nlongdatetimeformat = {DATETIME}\n"
+            "local_timezone = UTC\ndefault_timezone = UTC\n"
+            f"[sqlite]\npath = {folder / 'khal.db'}\n"
+        )
+        _run([str(TOOLS / "vdirsyncer"), "-c", str(self.config), "discover"])
+
+    def sync(self) -> dict[str, bytes]:
+        """Refresh as a subscribed client does; the vdir's items afterwards, by file name."""
+        _run([str(TOOLS / "vdirsyncer"), "-c", str(self.config), "sync"])
+        return {p.name: p.read_bytes() for p in sorted(self.vdir.glob("*.ics"))}
+
+    def listed(self, first: date, last: date) -> Subscription:
+        listed = _run(
+            [str(TOOLS / "khal"), "-c", str(self.khal), "list", "--once", "--format", FORMAT, "--day-format", "",
+             first.isoformat(), (last + timedelta(days=1)).isoformat()]
+        )  # fmt: skip
+        lines = [line for line in listed.stdout.splitlines() if line.strip()]
+        return Subscription(len(list(self.vdir.glob("*.ics"))), [_seen(line) for line in lines], listed.stderr)
+
+
+def subscribe(url: str, folder: Path, first: date, last: date) -> Subscription:
+    """Sync `url` once into a new vdir under `folder`, and list it with khal from `first` to `last`."""
+    subscriber = Subscriber(url, folder)
+    subscriber.sync()
+    return subscriber.listed(first, last)
