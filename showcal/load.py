@@ -52,13 +52,24 @@ def read_sources(path: Path) -> tuple[list[Source], list[Problem]]:
 
 
 def compose_file(file: Path) -> tuple[yaml.Node | None, Problem | None]:
+    raw, problem = read_file(file)
+    if raw is None:
+        return None, problem
+    return compose_bytes(str(file), raw)
+
+
+def read_file(file: Path) -> tuple[bytes | None, Problem | None]:
     name = str(file)
     try:
-        raw = file.read_bytes()
+        return file.read_bytes(), None
     except FileNotFoundError:
         return None, Problem(name, 1, 1, "", "no such file; give the path of a YAML file or folder")
     except OSError as exc:
         return None, Problem(name, 1, 1, "", f"cannot read: {exc.strerror}")
+
+
+def compose_bytes(name: str, raw: bytes) -> tuple[yaml.Node | None, Problem | None]:
+    """The node graph of one YAML document, or the problem that stops it, located in `name`."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
