@@ -20,7 +20,7 @@ import yaml
 
 from .errors import Problem
 from .files import MAX_FILE_BYTES, YAML_SUFFIXES, data_entries, data_files, read_data
-from .syntax import explain, line_and_column
+from .syntax import UNUSUAL_BREAKS, explain, line_and_column
 
 try:
     from yaml import CSafeLoader as Loader
@@ -58,7 +58,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
-_TAG_OR_ALIAS = re.compile(r"[!*]")
 _TOKEN_START = frozenset(" \t\n\r[{,\ufeff\x85\u2028\u2029")
 _NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
 _END_EVENTS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
@@ -112,9 +111,9 @@ def compose_data(name: str, raw: bytes) -> tuple[yaml.Node | None, list[Problem]
     text = _decode(name, raw)
     if isinstance(text, Problem):
         return None, [text]
-    too_long = _overlong_line(name, text)
-    if too_long:
-        return None, [too_long]
+    refused = _unusual_line_break(name, text) or _overlong_line(name, text)
+    if refused:
+        return None, [refused]
     try:
         node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
@@ -135,36 +134,67 @@ def _decode(name: str, raw: bytes) -> str | Problem:
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             return Problem(name, 1, 1, "", f"the file is saved as {encoding}; save it as UTF-8")
+    body = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
     try:
-        return raw.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, column = line_and_column(raw[: exc.start].decode("utf-8-sig"), exc.start)
-        return Problem(name, line, column, "", f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
+        line, column = line_and_column(body[: exc.start].decode("utf-8"), exc.start)
+        return Problem(name, line, column, "", f"not UTF-8 (byte 0x{body[exc.start]:02x}); save the file as UTF-8")
+
+
+def _unusual_line_break(name: str, text: str) -> Problem | None:
+    """A line break YAML counts but editors do not show, which would put every later line number off.
+
+    YAML also breaks lines at a lone CR, NEL, U+2028 and U+2029; editors,
+    grep and git show none of them as a new line. Refusing them keeps every
+    FILE:LINE:COL a curator reads the line their editor shows.
+    """
+    found = [text.find(char) for char in UNUSUAL_BREAKS if char in text]
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        found.append(re.search("\r(?!\n)", text).start())
+    if not found:
+        return None
+    index = min(found)
+    line, column = line_and_column(text, index)
+    char = text[index]
+    what = {"\r": "a lone carriage return (CR, an old Mac line break)"}.get(char, f"U+{ord(char):04X}")
+    return Problem(
+        name,
+        line,
+        column,
+        "",
+        f"this line ends in an unusual line break, {what}, which editors do not show as one; "
+        "replace it with an ordinary line break (LF or CR LF), or a space",
+    )
 
 
 def _overlong_line(name: str, text: str) -> Problem | None:
-    """The first line longer than MAX_LINE_CHARS, found in steps of half the limit.
+    """The first line longer than MAX_LINE_CHARS, looked for in steps of half the limit.
 
     A line longer than the limit covers a whole step, so only a step with no
     line break in it needs a closer look: a few thousand `find` calls for a
     catalogue rather than a pass over every line.
     """
     step = MAX_LINE_CHARS // 2
-    for start in range(0, len(text) - MAX_LINE_CHARS, step):
-        if text.find("\n", start, start + step) < 0:
+    for start in range(0, len(text), step) if len(text) > MAX_LINE_CHARS else ():
+        if text.find("\n", start, start + step) >= 0:
+            continue
+        begin = text.rfind("\n", max(0, start - MAX_LINE_CHARS), start) + 1
+        end = text.find("\n", start + step, start + step + MAX_LINE_CHARS + 1)
+        end = len(text) if end < 0 else end
+        if end - begin - text.endswith("\r", 0, end) > MAX_LINE_CHARS:
             begin = text.rfind("\n", 0, start) + 1
             end = text.find("\n", begin)
             end = len(text) if end < 0 else end
             line, _ = line_and_column(text, begin)
-            if end - begin > MAX_LINE_CHARS and line == line_and_column(text, begin + MAX_LINE_CHARS)[0]:
-                return Problem(
-                    name,
-                    line,
-                    MAX_LINE_CHARS + 1,
-                    "",
-                    f"this line is {end - begin:,} characters long, more than the {MAX_LINE_CHARS:,} a line may "
-                    "hold; break it into several lines (a long value may go on in the lines below, indented)",
-                )
+            return Problem(
+                name,
+                line,
+                MAX_LINE_CHARS + 1,
+                "",
+                f"this line is {end - begin:,} characters long, more than the {MAX_LINE_CHARS:,} a line may "
+                "hold; break it into several lines (a long value may go on in the lines below, indented)",
+            )
     return None
 
 
@@ -186,9 +216,20 @@ def _reader_problem(name: str, text: str, exc: yaml.YAMLError) -> Problem:
 
 
 def _may_hold_tags_or_aliases(text: str) -> bool:
-    """A `!` or `*` where a YAML token may start; titles with "Wow!" or "5*" do not count."""
-    for match in _TAG_OR_ALIAS.finditer(text) if ("!" in text or "*" in text) else ():
-        if match.start() == 0 or text[match.start() - 1] in _TOKEN_START:
+    """A `!` or `*` where a YAML token may start; "Wow!" or "5*" in a title do not count.
+
+    Past a thousand of them in text, the events are simply read: the cost of
+    looking stays a small share of composing whatever the file holds.
+    """
+    for char in "!*":
+        index = text.find(char)
+        for _ in range(1000):
+            if index < 0:
+                break
+            if index == 0 or text[index - 1] in _TOKEN_START:
+                return True
+            index = text.find(char, index + 1)
+        else:
             return True
     return False
 

@@ -23,9 +23,10 @@ try:
 except ImportError:  # pragma: no cover - libyaml is in every wheel we install
     from yaml import SafeLoader as Loader  # type: ignore[assignment]
 
-# The line breaks YAML counts (and so libyaml's marks): CR LF, LF, CR, NEL, LS, PS.
+# The line breaks YAML counts (and so libyaml's marks) besides LF and CR LF. Data
+# files may not hold them (load.py refuses them), so lines are what editors show.
+UNUSUAL_BREAKS = ("\x85", "\u2028", "\u2029")
 BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_UNUSUAL_BREAK = re.compile("[\r\x85\u2028\u2029]")
 
 # `key: value` or `- key: value` as curators write them; the key a plain word.
 KEY_LINE = re.compile(
@@ -33,6 +34,7 @@ KEY_LINE = re.compile(
 )
 _DASH_LINE = re.compile(r"(?P<indent> *)-(?=[ \t]|$)")
 _COMMENT = re.compile(r"[ \t]+#.*$")
+_ITEM_END = re.compile(r"\s*[,\]}]")
 _ALIAS_NAME = re.compile(r"[*&]([^\s,\[\]{}]+)")
 
 # What a list under these keys holds, to name it in messages.
@@ -41,14 +43,8 @@ _EXAMPLE_CHARS = 60
 
 
 def line_and_column(text: str, index: int) -> tuple[int, int]:
-    """1-based line and column of a character index, counting line breaks as YAML (and libyaml's marks) do."""
-    head = text[:index]
-    if not _UNUSUAL_BREAK.search(head):
-        return head.count("\n") + 1, index - head.rfind("\n")
-    line, start = 1, 0
-    for match in BREAK.finditer(head):
-        line, start = line + 1, match.end()
-    return line, index - start + 1
+    """1-based line and column of a character index, lines as editors count them (LF, or CR LF)."""
+    return text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
 
 
 def explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str]:
@@ -226,6 +222,9 @@ def _key_indented_more(error: _Error) -> Found:
         above = error.lines[number]
         above_column = _key_column(above)
         if above_column is None and _indent(above) < here:
+            spaced = re.match(r"( *- +)([a-z_]+) +(\S.*)", above)
+            if spaced and spaced[2] in _known_keys():
+                return number, len(spaced[1]), f"put ':' after '{spaced[2]}' ({spaced[2]}: {spaced[3].rstrip()})"
             return None
         if above_column is None or above_column >= here:
             continue
@@ -313,14 +312,20 @@ def _after_quote_or_bracket(error: _Error) -> Found:
             start,
             f"a value starting with '{opener}' is read as a {kind}; quote it ({_example(line, value)})",
         )
-    if opener not in "'\"" or before[-1] != opener or len(before) - 1 <= start:
-        return None
-    content = value[1:-1] if value.endswith(opener) and len(value) > 1 else value[1:]
     closing = len(before) - 1
+    quote = before[-1]
+    opening = _quoted_from(error, mark.line, closing) if quote in "'\"" else None
+    if opening is None:
+        return None
+    in_flow = opener in "[{"
     key = KEY_LINE.match(line)
-    prefix = f"{key['key']}: " if key else "- " if _DASH_LINE.match(line) else ""
-    if opener in line[mark.column :]:
-        if opener == "'":
+    prefix = "" if in_flow else f"{key['key']}: " if key else "- " if _DASH_LINE.match(line) else ""
+    later = [i for i in range(mark.column, len(line)) if line[i] == quote]
+    if later:
+        closes_item = [i for i in later if _ITEM_END.match(line, i + 1)]
+        end = (closes_item or later)[0] if in_flow else later[-1]
+        content = line[opening + 1 : end]
+        if quote == "'":
             doubled = "'" + content.replace("'", "''") + "'"
             return (
                 mark.line,
@@ -334,6 +339,8 @@ def _after_quote_or_bracket(error: _Error) -> Found:
             f"this '\"' ends the quoted value early; quote the value with ' instead ({prefix}'{content}'), "
             'or write the inner quotes as \\"',
         )
+    if in_flow or opening != start:
+        return None
     rest = _COMMENT.sub("", line[closing + 1 :]).rstrip()
     return (
         mark.line,
@@ -341,6 +348,22 @@ def _after_quote_or_bracket(error: _Error) -> Found:
         f"the value goes on after its closing quote; put all of it inside the quotes "
         f"({_example(line, line[start + 1 : closing] + rest)})",
     )
+
+
+def _quoted_from(error: _Error, line: int, closing: int) -> int | None:
+    """The column where the quoted value whose closing quote stands at (line, closing) opened, on that line."""
+    text = "\n".join(error.lines[: line + 1])
+    try:
+        for token in yaml.scan(text, Loader=Loader):
+            end = token.end_mark
+            if end.line > line:
+                break
+            quoted = isinstance(token, yaml.ScalarToken) and token.style in ("'", '"')
+            if quoted and end.line == line and end.column == closing + 1 and token.start_mark.line == line:
+                return token.start_mark.column
+    except yaml.YAMLError:
+        pass
+    return None
 
 
 def _quote_double(text: str) -> str:
@@ -441,9 +464,11 @@ def _unclosed_flow(error: _Error) -> Found:
     kind = "list" if closer == "]" else "mapping"
     if mark.line > context.line:
         line = error.line(context.line)
+        if not _COMMENT.sub("", line[context.column + 1 :]).strip():
+            return context.line, context.column, f"this '{opener}' is never closed; end the {kind} with '{closer}'"
         found = _item_value(line)
         literal = ""
-        if found is not None and found[1] == context.column:
+        if found is not None and found[1] == context.column and "," not in found[0]:
             literal = f", or, if the '{opener}' is part of the text, quote the value ({_example(line, found[0])})"
         return (
             context.line,
@@ -456,6 +481,42 @@ def _unclosed_flow(error: _Error) -> Found:
         f"in a '{opener}...{closer}' {kind}, items are separated by ', '; quote an item that contains "
         f"'{opener}', '{closer}', ',' or ': '",
     )
+
+
+def _missing_content(error: _Error) -> Found:
+    """A flow list or mapping that the file ends inside, a doubled ',' or a value starting with ']' or '}'."""
+    mark = error.mark
+    opened = _unclosed_opener(error, mark)
+    if opened is not None:
+        line, column, char = opened
+        kind = "list" if char == "[" else "mapping"
+        closer = "]" if char == "[" else "}"
+        return line, column, f"this '{char}' is never closed; end the {kind} with '{closer}'"
+    char = error.line(mark.line)[mark.column : mark.column + 1]
+    if char in (",", "]", "}"):
+        found = _item_value(error.line(mark.line))
+        if found is not None and found[1] == mark.column:
+            return _reserved_start(error)
+        return mark.line, mark.column, f"an item is missing before this '{char}'; remove the '{char}' or give the item"
+    return None
+
+
+def _unclosed_opener(error: _Error, mark: yaml.Mark) -> tuple[int, int, str] | None:
+    """The '[' or '{' still open on a line above `mark`, from the scanner's tokens up to it."""
+    text = "\n".join(error.lines[: mark.line + 1])
+    stack: list[yaml.Token] = []
+    try:
+        for token in yaml.scan(text, Loader=Loader):
+            if isinstance(token, (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)):
+                stack.append(token)
+            elif isinstance(token, (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)) and stack:
+                stack.pop()
+    except yaml.YAMLError:
+        return None
+    if not stack or stack[-1].start_mark.line >= mark.line:
+        return None
+    start = stack[0].start_mark
+    return start.line, start.column, error.line(start.line)[start.column]
 
 
 def _unclosed_quote(error: _Error) -> Found:
@@ -573,7 +634,15 @@ def _after_document_end(error: _Error) -> Found:
     for number in [mark.line, *error.above(mark.line)]:
         if error.line(number).rstrip() == "...":
             return number, 0, "'...' ends the YAML document, so nothing may follow it; remove this line"
-    return None
+    stray = next(error.above(mark.line), None)
+    if stray is None or KEY_LINE.match(error.lines[stray]):
+        return None
+    return (
+        stray,
+        _indent(error.lines[stray]),
+        f"this line is neither 'key: value' nor a list item, so YAML cannot go on at line {mark.line + 1}; "
+        "make it a comment (# ...), remove it, or write it as 'key: value'",
+    )
 
 
 def _directive(error: _Error) -> Found:
@@ -678,4 +747,5 @@ _HANDLERS: dict[str, tuple[Callable[[_Error], Found], ...]] = {
     "exceeded maximum nesting depth": (_nested_too_deep,),
     "found unknown escape character": (_bad_escape,),
     "found undefined tag handle": (_tag_handle,),
+    "did not find expected node content": (_missing_content,),
 }
