@@ -177,7 +177,7 @@ def read_data(path: Path, name: str | None = None) -> bytes | Problem:
     if not stat.S_ISREG(info.st_mode):
         return Problem(name, 1, 1, "", _not_regular(info.st_mode))
     if info.st_size > MAX_FILE_BYTES:
-        return _too_big(name, info.st_size)
+        return _too_big(name)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
@@ -188,7 +188,7 @@ def read_data(path: Path, name: str | None = None) -> bytes | Problem:
             opened = os.fstat(fd)
             if not stat.S_ISREG(opened.st_mode):
                 return Problem(name, 1, 1, "", _not_regular(opened.st_mode))
-            return _read_at_most(file, opened.st_size) or _too_big(name, MAX_FILE_BYTES + 1)
+            return _read_at_most(file, opened.st_size) or _too_big(name)
         except OSError as exc:
             return Problem(name, 1, 1, "", _unreadable(path, exc))
 
@@ -208,15 +208,14 @@ def _read_at_most(file, expected: int) -> bytes | None:
     return b"".join(chunks) if total <= MAX_FILE_BYTES else None
 
 
-def _too_big(name: str, size: int) -> Problem:
-    limit = MAX_FILE_BYTES // (1024 * 1024)
+def _too_big(name: str) -> Problem:
+    limit = MAX_FILE_BYTES / (1024 * 1024)
     return Problem(
         name,
         1,
         1,
         "",
-        f"this file is {size / (1024 * 1024):,.0f} MB, more than the {limit} MB a data file may hold; "
-        "split it into several files in a folder",
+        f"this file is larger than the {limit:,.0f} MB a data file may hold; split it into several files in a folder",
     )
 
 

@@ -229,22 +229,23 @@ def test_a_file_past_the_size_limit_is_refused_before_it_is_read(data):
     found = messages("data")
     assert time.perf_counter() - started < 1
     assert found == [
-        "data/big.yaml:1:1: this file is 256 MB, more than the 256 MB a data file may hold; "
+        "data/big.yaml:1:1: this file is larger than the 256 MB a data file may hold; "
         "split it into several files in a folder"
     ]
 
 
-def test_a_file_that_grows_past_the_limit_while_read_is_refused(data, monkeypatch):
-    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1000)
+def test_reading_stops_at_the_limit_whatever_stat_said(data, monkeypatch):
+    """A file that grows between stat and read (or a /proc-like file that says 0) is still read no further."""
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1024 * 1024)
     path = data / "a.yaml"
-    path.write_bytes(b"# x\n" * 100)
-    real_fstat = os.fstat
-    monkeypatch.setattr(files.os, "fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 10, *real_fstat(fd)[7:])))
+    path.write_bytes(b"# x\n" * 300_000)
+    with path.open("rb", buffering=0) as handle:
+        assert files._read_at_most(handle, expected=10) is None
+    with path.open("rb", buffering=0) as handle:
+        assert files._read_at_most(handle, expected=0) is None
     path.write_bytes(b"# x\n" * 1000)
-    assert messages("data") == [
-        "data/a.yaml:1:1: this file is 0 MB, more than the 0 MB a data file may hold; "
-        "split it into several files in a folder"
-    ]
+    with path.open("rb", buffering=0) as handle:
+        assert files._read_at_most(handle, expected=10) == b"# x\n" * 1000
 
 
 def test_an_overlong_line(data):
