@@ -221,10 +221,10 @@ def _key_indented_more(error: _Error) -> Found:
     for number in error.above(mark.line):
         above = error.lines[number]
         above_column = _key_column(above)
+        broken = _broken_key(above)
+        if broken is not None:
+            return number, broken[0], broken[1]
         if above_column is None and _indent(above) < here:
-            spaced = re.match(r"( *- +)([a-z_]+) +(\S.*)", above)
-            if spaced and spaced[2] in _known_keys():
-                return number, len(spaced[1]), f"put ':' after '{spaced[2]}' ({spaced[2]}: {spaced[3].rstrip()})"
             return None
         if above_column is None or above_column >= here:
             continue
@@ -247,6 +247,101 @@ def _key_indented_more(error: _Error) -> Found:
             f"this line is indented {_spaces(here - above_column)} more than the key above it; "
             f"line it up with '{above_key}:'{without_dash}",
         )
+    return None
+
+
+def _column(line: str) -> int:
+    """Where a line's key starts (after any '- '), else its first character: what lines up with its siblings."""
+    key = _key_column(line)
+    return _indent(line) if key is None else key
+
+
+def _opens_block(line: str) -> bool:
+    """`key:` alone, or `key: |` / `key: >-`: a line whose value is on the lines below it."""
+    found = _value_of(line)
+    return found is not None and (not found[1] or found[1][:1] in "|>")
+
+
+def _alike(other: str, line: str) -> bool:
+    """Two siblings: both list items with their '- ' in one column, or both keys in one column."""
+    if _DASH_LINE.match(line):
+        return _DASH_LINE.match(other) is not None and _indent(other) == _indent(line)
+    return KEY_LINE.match(other) is not None and _column(other) == _column(line)
+
+
+def _odd_line_above(error: _Error) -> Found:
+    """One line out of step with the lines around it, which YAML only notices on the line after it.
+
+    `- slug:` moved right over keys that stay put, or `timezone:` moved left
+    between keys that stay put: the parser complains about the next line,
+    but the line to move is the one that differs from its neighbours.
+    """
+    number = error.mark.line
+    line = error.line(number)
+    here = _column(line)
+    above = error.above(number)
+    previous = next(above, None)
+    if previous is None or not line.strip():
+        return None
+    odd = error.lines[previous]
+    broken = _broken_key(odd)
+    if broken is not None and KEY_LINE.match(odd) is None:
+        return previous, broken[0], broken[1]
+    shift = here - _column(odd)
+    before = next(above, None)
+    following = next(
+        (
+            n
+            for n in range(number + 1, len(error.lines))
+            if error.lines[n].strip() and not error.lines[n].lstrip().startswith("#")
+        ),
+        None,
+    )
+    if shift == 0 or following is None and before is None:
+        return None
+    same_before = (
+        before is not None
+        and _alike(error.lines[before], line)
+        and not _DASH_LINE.match(odd)  # an item's first line rightly follows the deeper lines of the item before
+        and not _opens_block(error.lines[before])
+    )
+    parent_before = (
+        before is None
+        or _indent(error.lines[before]) < min(_indent(odd), _indent(line))
+        or (_DASH_LINE.match(odd) is not None and _opens_block(error.lines[before]))  # `events:` over `- id:`
+        or (_opens_block(error.lines[before]) and _indent(odd) <= _indent(error.lines[before]) < _indent(line))
+    )
+    same_after = following is not None and _alike(error.lines[following], line)
+    if not (same_before or parent_before and same_after):
+        return None
+    key = KEY_LINE.match(line)
+    what = f"'{key['key']}:'" if key else "the '- '" if _DASH_LINE.match(line) else "the text"
+    more, way = ("more", "left") if shift < 0 else ("less", "right")
+    own = KEY_LINE.match(odd)
+    fix = (
+        f"move it {_spaces(abs(shift))} {way}, so that '{own['key']}:' lines up with {what} on line {number + 1}"
+        if own and own["dash"]
+        else f"line it up with {what} on line {number + 1}"
+    )
+    return (
+        previous,
+        _indent(odd),
+        f"this line is indented {_spaces(abs(shift))} {more} than the lines next to it; {fix}",
+    )
+
+
+def _broken_key(line: str) -> tuple[int, str] | None:
+    """(column, message) for a line meant as `key: value` that lacks the colon or the space after it."""
+    stripped = line.lstrip(" ")
+    if stripped.startswith("- "):
+        stripped = stripped[2:].lstrip(" ")
+    column = len(line) - len(stripped)
+    tight = re.match(r"([A-Za-z_][\w-]*):(?!//)(\S.*)", stripped)
+    if tight:
+        return column, f"put a space after '{tight[1]}:' ({tight[1]}: {tight[2].rstrip()})"
+    spaced = re.match(r"([a-z_]+)\s+(\S.*)", stripped)
+    if spaced and spaced[1] in _known_keys() and ":" not in spaced[2]:
+        return column, f"put ':' after '{spaced[1]}' ({spaced[1]}: {spaced[2].rstrip()})"
     return None
 
 
@@ -392,7 +487,9 @@ def _mapping_mistake(error: _Error) -> Found:
             if _DASH_LINE.match(other) and column < _indent(other) and _indent(other) != here:
                 return _dash_out_of_line(error, mark.line, here, _indent(other))
         return None
-    if KEY_LINE.match(line) is None or here == column:
+    if KEY_LINE.match(line) is None:
+        return _block_text_out_of_line(error)
+    if here == column:
         return None
     first = KEY_LINE.match(error.line(context.line))
     if here > column:
@@ -410,6 +507,29 @@ def _mapping_mistake(error: _Error) -> Found:
     )
 
 
+def _block_text_out_of_line(error: _Error) -> Found:
+    """A line of a `description: >-` block indented less than the block's first line, which ended it."""
+    number = error.mark.line
+    here = _indent(error.line(number))
+    for above in error.above(number):
+        text = error.lines[above]
+        found = _value_of(text)
+        if found is not None and _indent(text) < here:
+            if found[1][:1] not in "|>":
+                return None
+            first = next(n for n in range(above + 1, number + 1) if error.lines[n].strip())
+            indent = _indent(error.lines[first])
+            if indent <= here:
+                return None
+            return (
+                number,
+                here,
+                f"the lines of the text under '{found[0]}: {found[1]}' keep the indentation of its first line "
+                f"(line {first + 1}); indent this line by {_spaces(indent - here)}",
+            )
+    return None
+
+
 def _missing_colon(error: _Error) -> Found:
     """A line at a key's place with no ': ' in it: `title:Panel`, `title Panel`, or text that lost its indent."""
     context = error.context
@@ -418,12 +538,9 @@ def _missing_colon(error: _Error) -> Found:
     number = context.line
     line = error.line(number)
     stripped = line[context.column :].rstrip()
-    tight = re.match(r"([A-Za-z_][\w-]*):(?!//)(\S.*)", stripped)
-    if tight:
-        return number, context.column, f"put a space after '{tight[1]}:' ({tight[1]}: {tight[2]})"
-    spaced = re.match(r"([a-z_]+)\s+(.*)", stripped)
-    if spaced and spaced[1] in _known_keys():
-        return number, context.column, f"put ':' after '{spaced[1]}' ({spaced[1]}: {spaced[2]})"
+    broken = _broken_key(line)
+    if broken is not None:
+        return number, broken[0], broken[1]
     if "\uff1a" in stripped:
         return (
             number,
@@ -634,6 +751,16 @@ def _after_document_end(error: _Error) -> Found:
     for number in [mark.line, *error.above(mark.line)]:
         if error.line(number).rstrip() == "...":
             return number, 0, "'...' ends the YAML document, so nothing may follow it; remove this line"
+    first = next(
+        (n for n in range(mark.line) if error.lines[n].strip() and not error.lines[n].lstrip().startswith("#")), None
+    )
+    if first is not None and _indent(error.lines[first]) > mark.column:
+        return (
+            first,
+            _indent(error.lines[first]),
+            f"the file's first line is indented {_spaces(_indent(error.lines[first]) - mark.column)} more than "
+            f"the top-level keys below it (line {mark.line + 1}); remove the spaces at its start",
+        )
     stray = next(error.above(mark.line), None)
     if stray is None or KEY_LINE.match(error.lines[stray]):
         return None
@@ -720,9 +847,9 @@ def _fallback(error: _Error) -> tuple[int, int, str]:
 
 
 _HANDLERS: dict[str, tuple[Callable[[_Error], Found], ...]] = {
-    "mapping values are not allowed in this context": (_colon_in_value, _key_indented_more),
-    "did not find expected '-' indicator": (_after_quote_or_bracket, _list_mistake),
-    "did not find expected key": (_after_quote_or_bracket, _mapping_mistake),
+    "mapping values are not allowed in this context": (_colon_in_value, _odd_line_above, _key_indented_more),
+    "did not find expected '-' indicator": (_after_quote_or_bracket, _odd_line_above, _list_mistake),
+    "did not find expected key": (_after_quote_or_bracket, _odd_line_above, _mapping_mistake),
     "could not find expected ':'": (_missing_colon,),
     "did not find expected ',' or ']'": (_unclosed_flow,),
     "did not find expected ',' or '}'": (_unclosed_flow,),
