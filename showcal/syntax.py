@@ -59,10 +59,49 @@ def explain(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str]:
     return _fallback(error)
 
 
+@dataclass(frozen=True)
+class _Token:
+    """A scanner token, its marks as (line, column) pairs in the whole file."""
+
+    kind: type
+    style: str | None
+    start: tuple[int, int]
+    end: tuple[int, int]
+
+
+# How far above an error the scanner looks again (for quotes and brackets left
+# open): enough for any hand-made mistake, and a bound on the cost of
+# explaining one in a catalogue-sized file.
+SCAN_LINES = 2_000
+
+
 @dataclass
 class _Error:
     exc: yaml.MarkedYAMLError
     lines: list[str]
+    _tokens: list[_Token] | None = None
+
+    def tokens(self) -> list[_Token]:
+        """The scanner's tokens over the SCAN_LINES lines up to the error's line, as far as it gets."""
+        if self._tokens is None:
+            last = self.mark.line if self.mark else len(self.lines) - 1
+            first = max(0, last - SCAN_LINES)
+            found: list[_Token] = []
+            try:
+                for token in yaml.scan("\n".join(self.lines[first : last + 1]), Loader=Loader):
+                    start, end = token.start_mark, token.end_mark
+                    found.append(
+                        _Token(
+                            type(token),
+                            getattr(token, "style", None),
+                            (start.line + first, start.column),
+                            (end.line + first, end.column),
+                        )
+                    )
+            except yaml.YAMLError:
+                pass
+            self._tokens = found
+        return self._tokens
 
     @property
     def mark(self) -> yaml.Mark:
@@ -447,17 +486,9 @@ def _after_quote_or_bracket(error: _Error) -> Found:
 
 def _quoted_from(error: _Error, line: int, closing: int) -> int | None:
     """The column where the quoted value whose closing quote stands at (line, closing) opened, on that line."""
-    text = "\n".join(error.lines[: line + 1])
-    try:
-        for token in yaml.scan(text, Loader=Loader):
-            end = token.end_mark
-            if end.line > line:
-                break
-            quoted = isinstance(token, yaml.ScalarToken) and token.style in ("'", '"')
-            if quoted and end.line == line and end.column == closing + 1 and token.start_mark.line == line:
-                return token.start_mark.column
-    except yaml.YAMLError:
-        pass
+    for token in error.tokens():
+        if token.style in ("'", '"') and token.end == (line, closing + 1) and token.start[0] == line:
+            return token.start[1]
     return None
 
 
@@ -620,20 +651,16 @@ def _missing_content(error: _Error) -> Found:
 
 def _unclosed_opener(error: _Error, mark: yaml.Mark) -> tuple[int, int, str] | None:
     """The '[' or '{' still open on a line above `mark`, from the scanner's tokens up to it."""
-    text = "\n".join(error.lines[: mark.line + 1])
-    stack: list[yaml.Token] = []
-    try:
-        for token in yaml.scan(text, Loader=Loader):
-            if isinstance(token, (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)):
-                stack.append(token)
-            elif isinstance(token, (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)) and stack:
-                stack.pop()
-    except yaml.YAMLError:
+    stack: list[_Token] = []
+    for token in error.tokens():
+        if token.kind in (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken):
+            stack.append(token)
+        elif token.kind in (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken) and stack:
+            stack.pop()
+    if not stack or stack[-1].start[0] >= mark.line:
         return None
-    if not stack or stack[-1].start_mark.line >= mark.line:
-        return None
-    start = stack[0].start_mark
-    return start.line, start.column, error.line(start.line)[start.column]
+    line, column = stack[0].start
+    return line, column, error.line(line)[column]
 
 
 def _unclosed_quote(error: _Error) -> Found:
@@ -787,26 +814,19 @@ def _runaway_quote(error: _Error) -> Found:
     mark = error.exc.problem_mark
     if mark is None:
         return None
-    text = "\n".join(error.lines[: mark.line + 1])
     found = None
-    try:
-        for token in yaml.scan(text, Loader=Loader):
-            if token.start_mark.line >= mark.line:
-                break
-            spans = token.end_mark.line == mark.line > token.start_mark.line
-            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"') and spans:
-                found = token
-    except yaml.YAMLError:
-        pass
+    for token in error.tokens():
+        if token.start[0] < mark.line == token.end[0] and token.style in ("'", '"'):
+            found = token
     if found is None:
         return None
-    start = found.start_mark
-    key = _value_of(error.line(start.line))
+    line, column = found.start
+    key = _value_of(error.line(line))
     return (
-        start.line,
-        start.column,
+        line,
+        column,
         f"this quote is not closed on its line, so {_named(key[0] if key else None)} runs on to the next quote, "
-        f"on line {found.end_mark.line + 1}, and YAML gives up there; close the quote on this line",
+        f"on line {found.end[0] + 1}, and YAML gives up there; close the quote on this line",
     )
 
 
