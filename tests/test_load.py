@@ -262,6 +262,18 @@ def test_long_lines_under_the_limit_are_fine(data):
     assert messages("data") == []
 
 
+def test_a_mistake_at_the_end_of_a_large_file_is_explained_quickly():
+    events = "".join(f"      - {{id: e{i}, title: 'Episode {i}', date: 2025-01-01}}\n" for i in range(10_000))
+    text = show("a") + "    events:\n" + events + "      - id: last\n        title: 'Woe's Hollow'\n"
+    started = time.perf_counter()
+    _, problems = compose_data("events.yaml", text.encode())
+    assert time.perf_counter() - started < 5
+    assert [str(p) for p in problems] == [
+        "events.yaml:10006:20: this apostrophe ends the quoted value early; inside '...' write it twice "
+        "(title: 'Woe''s Hollow'), or use double quotes (title: \"Woe's Hollow\")"
+    ]
+
+
 # -- encodings and characters ------------------------------------------------
 
 
