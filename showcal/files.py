@@ -25,6 +25,9 @@ YAML_SUFFIXES = (".yaml", ".yml")
 # come as one file; past this size a file is refused, never read into memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
+# How deep folders may nest below the data folder; real data uses two or three.
+MAX_DEPTH = 32
+
 _KINDS = (
     (stat.S_ISFIFO, "a named pipe"),
     (stat.S_ISSOCK, "a socket"),
@@ -79,12 +82,16 @@ class _Walk:
         self.root = root
         self.entries: list[Entry] = []
         self.seen: dict[Key, Path] = {}
+        self.folders: list[tuple[Path, frozenset[Key]]] = []
         self.links: list[tuple[Path, frozenset[Key]]] = []
 
     def run(self, folder: Path) -> None:
-        self.folder(folder, frozenset())
-        while self.links:  # grows while linked folders are read
-            self.link(*self.links.pop(0))
+        self.folders.append((folder, frozenset()))
+        while self.folders or self.links:  # both grow while folders are read
+            if self.folders:
+                self.folder(*self.folders.pop())
+            else:
+                self.link(*self.links.pop(0))
 
     def problem(self, path: Path, message: str) -> None:
         self.entries.append(Entry(path, Problem(str(path), 1, 1, "", message)))
@@ -99,9 +106,16 @@ class _Walk:
         except OSError as exc:
             self.problem(folder, f"cannot read this folder ({_reason(exc)}); its data files would be left out")
             return
-        self.seen.setdefault((here.st_dev, here.st_ino), folder)
-        above = above | {(here.st_dev, here.st_ino)}
-        for name, is_link, is_dir in children:
+        key = (here.st_dev, here.st_ino)
+        if key in above:  # a folder mounted inside itself
+            self.problem(folder, "this folder contains itself (a loop); remove it from the data folder")
+            return
+        if len(above) > MAX_DEPTH:
+            self.problem(folder, f"folders are nested more than {MAX_DEPTH} deep here; showcal reads no deeper")
+            return
+        self.seen.setdefault(key, folder)
+        above = above | {key}
+        for name, is_link, is_dir in reversed(children):
             path = folder / name
             if name.startswith("."):
                 continue
@@ -110,7 +124,7 @@ class _Walk:
             elif path.suffix in YAML_SUFFIXES:
                 self.file(path, is_dir)
             elif is_dir:
-                self.folder(path, above)
+                self.folders.append((path, above))
 
     def file(self, path: Path, is_dir: bool) -> None:
         try:
@@ -152,7 +166,7 @@ class _Walk:
         elif is_dir and is_yaml:
             self.problem(path, "this link leads to a folder; rename it so that its name does not end in .yaml")
         elif is_dir:
-            self.folder(path, above)
+            self.folders.append((path, above))
         elif stat.S_ISREG(info.st_mode):
             self.seen[key] = path
             self.entries.append(Entry(path))

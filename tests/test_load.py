@@ -202,6 +202,16 @@ def test_a_folder_showcal_may_not_list(data, monkeypatch):
     ]
 
 
+def test_folders_nested_too_deep(data):
+    deep = data.joinpath(*["d"] * 40)
+    deep.mkdir(parents=True)
+    (deep / "a.yaml").write_text(show("a"))
+    (data / "b.yaml").write_text(show("b"))
+    assert messages("data") == [
+        f"data/{'d/' * 32}d:1:1: folders are nested more than 32 deep here; showcal reads no deeper"
+    ]
+
+
 def test_dot_files_and_folders_are_not_data(data):
     (data / "a.yaml").write_text(show("a"))
     (data / ".#a.yaml").symlink_to("curator@host.1234:1700000000")  # what Emacs leaves while a file is edited
