@@ -138,7 +138,8 @@ def _decode(name: str, raw: bytes) -> str | Problem:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, column = line_and_column(body[: exc.start].decode("utf-8"), exc.start)
+        before = body[: exc.start].decode("utf-8")
+        line, column = line_and_column(before, len(before))
         return Problem(name, line, column, "", f"not UTF-8 (byte 0x{body[exc.start]:02x}); save the file as UTF-8")
 
 

@@ -300,6 +300,8 @@ def test_a_mistake_at_the_end_of_a_large_file_is_explained_quickly():
          "events.yaml:3:15: control character U+001B is not allowed in YAML; remove it"),
         (b"\xef\xbb\xbfshows:\n  - slug: a\n    title: Caf\xe9\n",
          "events.yaml:3:15: not UTF-8 (byte 0xe9); save the file as UTF-8"),
+        ("shows:\n  - slug: a\n    title: 東京".encode() + b"\xe9\n",
+         "events.yaml:3:14: not UTF-8 (byte 0xe9); save the file as UTF-8"),
         ("shows: []\n# a\u0085x: 1\n".encode(),
          "events.yaml:2:4: this line ends in an unusual line break, U+0085, which editors do not show as one; "
          "replace it with an ordinary line break (LF or CR LF), or a space"),
