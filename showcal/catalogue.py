@@ -23,7 +23,8 @@ import yaml
 from . import parallel
 from .chunks import Chunk, digest, split
 from .errors import DataError, Problem
-from .load import compose_bytes, data_files, read_file
+from .files import data_entries, read_data
+from .load import compose_data
 from .model import Catalog, Show, Site
 from .validate import Checker
 
@@ -60,6 +61,8 @@ class Checked:
     """Each show's slug, and the line (1-based, in the piece until settled), column and path of its `slug:`."""
     events: int = 0
     dated: int = 0
+    unparsed: bool = False
+    """The piece did not read as YAML on its own: its file is read whole instead."""
 
     def light(self) -> Checked:
         """The same result without its shows: what a worker sends back when only problems and counts matter."""
@@ -90,13 +93,16 @@ def read_files(
     infos: list[FileInfo] = []
     data: dict[str, bytes] = {}
     problems: list[Problem] = []
-    files = data_files(path)
-    if not files:
+    entries = data_entries(path)
+    if not entries:
         problems.append(Problem(str(path), 1, 1, "", "no .yaml or .yml files in this directory"))
-    for file in files:
-        name = str(file)
+    for entry in entries:
+        if entry.problem is not None:
+            problems.append(entry.problem)
+            continue
+        name = str(entry.path)
         try:
-            stat = file.stat()
+            stat = entry.path.stat()
         except OSError:
             stat = None
         before = known.get(name)
@@ -107,15 +113,14 @@ def read_files(
         ):
             infos.append(before)
             continue
-        raw, problem = read_file(file)
-        if raw is None:
-            problems.append(problem)  # type: ignore[arg-type]
+        raw = read_data(entry.path)
+        if isinstance(raw, Problem):
+            problems.append(raw)
             continue
         cut = split(name, raw)
         head = cut.head if cut is not None else raw
         size, mtime = (stat.st_size, stat.st_mtime_ns) if stat is not None else (len(raw), 0)
-        chunks = cut.chunks if cut is not None else None
-        infos.append(FileInfo(name, size, mtime, digest(raw), digest(head), chunks))
+        infos.append(FileInfo(name, size, mtime, digest(raw), digest(head), cut.chunks if cut else None))
         data[name] = raw
     return infos, data, problems
 
@@ -124,8 +129,8 @@ def file_bytes(info: FileInfo, data: Mapping[str, bytes]) -> bytes | None:
     """The file's bytes: read this run, or read again now (its size and time are those it had)."""
     if info.name in data:
         return data[info.name]
-    raw, _ = read_file(Path(info.name))
-    return raw
+    raw = read_data(Path(info.name))
+    return None if isinstance(raw, Problem) else raw
 
 
 # -- the site settings, and files that cannot be cut ----------------------------------------
@@ -142,12 +147,11 @@ def read_catalogue(path: Path, known: Mapping[str, FileInfo] | None = None) -> R
             continue
         data[info.name] = raw
         source = split(info.name, raw).head if info.chunks is not None else raw  # type: ignore[union-attr]
-        node, problem = compose_bytes(info.name, source)
-        if problem is not None:
-            if info.chunks is not None:  # the head alone does not parse: read the whole file for the message
-                _, problem = compose_bytes(info.name, raw)
-            problems.append(problem)  # type: ignore[arg-type]
-        elif node is not None:
+        node, found = compose_data(info.name, source)
+        if found and info.chunks is not None:  # the head alone does not parse: read the whole file for the message
+            node, found = compose_data(info.name, raw)
+        problems += found
+        if node is not None and not found:
             documents.append((info, node))
     site, site_problems = check_site(documents)
     problems += site_problems
@@ -233,9 +237,10 @@ def _check_batch(batch: Sequence[Chunk]) -> list[Checked]:
 def check_piece(chunk: Chunk, raw: bytes, site: Site) -> Checked:
     """One show's piece: its show, or its problems with lines counted from the piece's first line."""
     result = Checked(chunk.file, chunk)
-    node, problem = compose_bytes(chunk.file, raw[chunk.start : chunk.end])
-    if problem is not None or node is None:
-        result.problems.append(problem or Problem(chunk.file, 1, 1, chunk.path, "empty"))
+    node, found = compose_data(chunk.file, raw[chunk.start : chunk.end])
+    if found or node is None:
+        result.problems = found or [Problem(chunk.file, 1, 1, chunk.path, "empty")]
+        result.unparsed = True
         return result
     checker = Checker()
     checker.file = chunk.file
@@ -292,24 +297,18 @@ def _check_all(path: Path, progress: Callable[[int], None] | None, *, models: bo
 
 def settle(reading: Reading, checked: list[Checked]) -> list[Checked]:
     """Pieces that failed to parse replaced by their file checked whole; lines made the file's; duplicates found."""
-    broken = {c.file for c in checked if c.chunk is not None and _unparsed(c)}
+    broken = {c.file for c in checked if c.unparsed}
     if broken:
         checked = [c for c in checked if c.file not in broken]
         for name in sorted(broken):
-            node, problem = compose_bytes(name, reading.data[name])
-            if problem is not None:
-                checked.append(Checked(name, None, problems=[problem]))
-            elif node is not None:
+            node, found = compose_data(name, reading.data[name])
+            if found or node is None:
+                checked.append(Checked(name, None, problems=found))
+            else:
                 checked.append(check_whole(name, node, reading.site))
     _file_lines(reading, checked)
     _duplicate_slugs(reading, checked)
     return checked
-
-
-def _unparsed(checked: Checked) -> bool:
-    """A piece YAML could not read on its own: a cut through a quote, a bracket or an alias."""
-    return any(p.message.startswith("YAML syntax") or "not UTF-8" in p.message or "control character" in p.message
-               for p in checked.problems)  # fmt: skip
 
 
 def _file_lines(reading: Reading, checked: list[Checked]) -> None:
