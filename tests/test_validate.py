@@ -142,13 +142,13 @@ def test_duplicate_show_slugs(tmp_path, monkeypatch):
     ("text", "expected"),
     [
         ("shows:\n  - slug: a\n    title: [A\n    events: []\n",
-         "events.yaml:3:12: YAML syntax: did not find expected ',' or ']' (while parsing a flow sequence that starts here)"),
+         "events.yaml:3:12: this '[' is not closed on its line; end the list with ']', or, if the '[' is part of the text, quote the value (title: \"[A\")"),
         ("shows:\n  - slug: a\n    title: 'A\n    events: []\n",
-         "events.yaml:3:12: YAML syntax: found unexpected end of stream (while scanning a quoted scalar that starts here)"),
+         "events.yaml:3:12: this ' is never closed, so the value of 'title:' runs on to the end of the file; close it on this line"),
         ("shows:\n  - slug: a\n    title: A\n   events: []\n",
-         "events.yaml:4:4: YAML syntax: did not find expected '-' indicator"),
+         "events.yaml:4:4: this key is indented less than the other keys of this show; indent it by 1 space"),
         ("shows:\n\t- slug: a\n",
-         "events.yaml:2:1: YAML syntax: found character that cannot start any token; YAML is indented with spaces, not tabs"),
+         "events.yaml:2:1: this line is indented with a tab; YAML indents with spaces only: replace the tab with spaces"),
         ("shows:\n  - slug: a\n    title: A\x07b\n",
          "events.yaml:3:13: control character U+0007 is not allowed in YAML; remove it"),
         (b"shows:\n  - slug: a\n    title: Caf\xe9\n",
@@ -157,7 +157,7 @@ def test_duplicate_show_slugs(tmp_path, monkeypatch):
         ("- a\n- b\n", "events.yaml:1:1: a data file must be a mapping of keys to values, not a list"),
         ("site:\n  title: x\n", "events.yaml:1:1: a data file needs a 'shows:' list"),
         ("shows:\n  - slug: a\n    title: A\n---\nshows: []\n",
-         "events.yaml:4:1: YAML syntax: but found another document"),
+         "events.yaml:4:1: '---' starts a second YAML document here, and a data file holds one; remove this line (or move what follows into a file of its own)"),
     ],
 )  # fmt: skip
 def test_file_mistakes(tmp_path, monkeypatch, text, expected):
@@ -219,8 +219,8 @@ def test_a_missing_file_is_a_problem_not_a_traceback(tmp_path, monkeypatch):
 def test_an_unclosed_quote_is_reported_where_it_opened(tmp_path, monkeypatch):
     text = "shows:\n  - slug: a\n    title: 'Pilot\n    events:\n      - {id: b, title: Woe's Hollow, tba: true}\n"
     assert problems(tmp_path, monkeypatch, text) == [
-        "events.yaml:3:12: YAML syntax: this quote is not closed on its line, so the value runs on to line 5 "
-        "and YAML gives up on line 5 (did not find expected key); close the quote on this line"
+        "events.yaml:3:12: this quote is not closed on its line, so the value of 'title:' runs on to the next quote, "
+        "on line 5, and YAML gives up there; close the quote on this line"
     ]
 
 
