@@ -4,8 +4,9 @@ Each event is rendered once per data version (and per variant a subscriber
 asks for) and the same bytes are reused in its show feed, the combined feed,
 every bundle and its single-event file. A calendar is icalendar's own
 serialisation of the calendar properties with those components spliced in
-before its closing line; VTIMEZONEs are built once per zone over the
-catalogue's years.
+before its closing line; each VTIMEZONE is built once per zone and span of
+years, the years of the feed's own events, so a feed's bytes depend on its
+events alone and never on the rest of the catalogue.
 """
 
 from __future__ import annotations
@@ -107,8 +108,20 @@ def render_event(event: Event, show: Show, stamp: Stamp, variant: Variant = Vari
 
 @lru_cache(maxsize=512)
 def timezone_block(tzid: str, first_year: int, last_year: int) -> bytes:
-    """A VTIMEZONE covering the catalogue's years, computed once per zone and range."""
+    """A VTIMEZONE covering the given years, computed once per zone and span."""
     return vtimezone(tzid, date(first_year, 1, 1), date(last_year, 12, 31))
+
+
+def timezones_for(events: Iterable[Event]) -> list[bytes]:
+    """One VTIMEZONE per zone the timed events use, each spanning the years those events touch."""
+    spans: dict[str, tuple[int, int]] = {}
+    for event in events:
+        when = event.when
+        assert isinstance(when, Timed)
+        first, last = when.start.year, when.end.year
+        low, high = spans.get(when.timezone, (first, last))
+        spans[when.timezone] = (min(low, first), max(high, last))
+    return [timezone_block(tzid, *spans[tzid]) for tzid in sorted(spans)]
 
 
 def calendar(
@@ -183,8 +196,6 @@ class Feeds:
             grouped[event.show].append(event)
         self.by_show: dict[str, tuple[Event, ...]] = {slug: tuple(events) for slug, events in grouped.items()}
         self.by_uid = {e.uid: e for e in dated}
-        years = [d.year for e in dated if isinstance(e.when, Timed) for d in (e.first_day, e.last_day)]
-        self.years = (min(years), max(years)) if years else (0, 0)
         self._bytes: dict[Variant, dict[str, bytes]] = {}
         self._single_head: bytes | None = None
 
@@ -206,11 +217,8 @@ class Feeds:
                 progress(1000)
 
     def components(self, events: Sequence[Event], variant: Variant) -> list[bytes]:
-        zones = (
-            set() if variant.utc or variant.all_day else {e.when.timezone for e in events if isinstance(e.when, Timed)}
-        )
-        blocks = [timezone_block(tzid, *self.years) for tzid in sorted(zones)]
-        return blocks + [self.event_bytes(e, variant) for e in events]
+        zoned = () if variant.utc or variant.all_day else [e for e in events if isinstance(e.when, Timed)]
+        return timezones_for(zoned) + [self.event_bytes(e, variant) for e in events]
 
     def show_feed(self, show: Show, options: FeedOptions = FeedOptions(), *, today: date | None = None) -> bytes:
         about = show.description or f"Dates for {show.title}."
