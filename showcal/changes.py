@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from .revisions import EPOCH, Change, SiteRevision, Snapshot
+from .revisions import EPOCH, Change, ShowRevision, Snapshot
 
 ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 50
@@ -145,23 +145,22 @@ def _urn(key: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"showcal:{key}").urn
 
 
-def show_changes(record: SiteRevision, slug: str, *, base: str = "") -> bytes:
+def show_changes(rev: ShowRevision, *, base: str = "") -> bytes:
     """What changed in one show's dates: `shows/<slug>.atom`."""
-    rev = record.shows[slug]
     return change_feed(
         rev.changes,
         title=f"{rev.title}: changed dates",
         subtitle=f"Dates of {rev.title} that were added, moved, retitled, cancelled or removed.",
-        self_path=f"shows/{slug}.atom",
-        page_path=f"shows/{slug}",
+        self_path=f"shows/{rev.slug}.atom",
+        page_path=f"shows/{rev.slug}",
         base=base,
     )
 
 
-def site_changes(record: SiteRevision, site_title: str, *, base: str = "") -> bytes:
+def site_changes(news: Sequence[Change], site_title: str, *, base: str = "") -> bytes:
     """What changed across the site: `changes.atom`."""
     return change_feed(
-        record.changes,
+        news,
         title=f"{site_title}: changed dates",
         subtitle="Dates that were added, moved, retitled, cancelled or removed, for every show.",
         self_path="changes.atom",

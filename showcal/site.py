@@ -48,9 +48,9 @@ def page_files(feeds: Feeds) -> dict[str, bytes]:
 def change_files(feeds: Feeds, record: SiteRevision) -> dict[str, bytes]:
     """The Atom feeds of what changed: one for the site, one per show ever published."""
     base = feeds.catalog.site.url
-    files = {"changes.atom": site_changes(record, feeds.catalog.site.title, base=base)}
-    for slug in record.shows:
-        files[f"shows/{slug}.atom"] = show_changes(record, slug, base=base)
+    files = {"changes.atom": site_changes(record.changes, feeds.catalog.site.title, base=base)}
+    for rev in record.shows.values():
+        files[f"shows/{rev.slug}.atom"] = show_changes(rev, base=base)
     return files
 
 

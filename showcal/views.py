@@ -224,7 +224,10 @@ ATOM = "application/atom+xml; charset=utf-8"
 def site_changes() -> Response:
     ver = version()
     site = ver.catalog.site
-    return send(ver.rendered(("changes",), lambda: (changes.site_changes(ver.record, site.title, base=site.url), ATOM)))
+    entry = ver.rendered(
+        ("changes",), lambda: (changes.site_changes(ver.record.changes, site.title, base=site.url), ATOM)
+    )
+    return send(entry)
 
 
 @bp.get("/shows/<slug:slug>.atom")
@@ -233,7 +236,8 @@ def show_changes(slug: str) -> Response:
     if slug not in ver.record.shows:
         abort(404, f"No show called '{slug}'.")
     base = ver.catalog.site.url
-    return send(ver.rendered(("changes", slug), lambda: (changes.show_changes(ver.record, slug, base=base), ATOM)))
+    rev = ver.record.shows[slug]
+    return send(ver.rendered(("changes", slug), lambda: (changes.show_changes(rev, base=base), ATOM)))
 
 
 @bp.get("/api/shows.json")
