@@ -12,6 +12,7 @@ events alone and never on the rest of the catalogue.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
@@ -19,13 +20,70 @@ from urllib.parse import urlencode
 from icalendar import Alarm, Calendar, vDuration, vText
 from icalendar import Event as VEvent
 
-from .model import KIND_LABELS, AllDay, Catalog, Event, Show, Timed
+from .model import KIND_LABELS, AllDay, Catalog, Event, Show, Site, Timed
 from .options import FeedOptions, Variant
 from .revisions import Stamp
 from .timezones import vtimezone
 
 PRODID = "-//showcal//showcal//EN"
 END_CALENDAR = b"END:VCALENDAR\r\n"
+COMBINED_LIMIT = 5000
+"""Dates the combined feed holds at most: a catalogue of every show has 200,000, more than any client takes."""
+RECENT = timedelta(days=7)
+"""How far back the combined feed reaches once it is limited."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event as the combined feed needs it: where it sorts, when it is, its bytes."""
+
+    key: tuple
+    uid: str
+    kind: str
+    first: date
+    last: date
+    timezone: str
+    """The event's zone if its bytes name one (a timed event), else ""."""
+    years: tuple[int, int]
+    data: bytes
+
+
+def entry_of(event: Event, data: bytes) -> Entry:
+    when = event.when
+    timed = isinstance(when, Timed)
+    years = (when.start.year, when.end.year) if timed else (0, 0)  # type: ignore[union-attr]
+    zone = when.timezone if timed else ""  # type: ignore[union-attr]
+    return Entry(sort_key(event), event.uid, event.kind, event.first_day, event.last_day, zone, years, data)  # type: ignore[arg-type]
+
+
+def combined_window(entries: Sequence[Entry], today: date) -> list[Entry]:
+    """The combined feed's dates: all of them, or, past COMBINED_LIMIT, the next ones from a week ago.
+
+    The rule is the same for the server and the static build; a feed URL
+    with `past` or `future` sets its own window instead.
+    """
+    if len(entries) <= COMBINED_LIMIT:
+        return list(entries)
+    since = today - RECENT
+    return [e for e in entries if e.last >= since][:COMBINED_LIMIT]
+
+
+def combined_feed(site: Site, entries: Sequence[Entry]) -> bytes:
+    """The combined feed from its events' bytes, in the order given."""
+    spans: dict[str, tuple[int, int]] = {}
+    for entry in entries:
+        if entry.timezone:
+            low, high = spans.get(entry.timezone, entry.years)
+            spans[entry.timezone] = (min(low, entry.years[0]), max(high, entry.years[1]))
+    blocks = [timezone_block(tzid, *spans[tzid]) for tzid in sorted(spans)]
+    return calendar(
+        name=site.title,
+        description=site.description,
+        refresh=site.refresh,
+        components=[*blocks, *(e.data for e in entries)],
+        source=_absolute(site.url, "all.ics"),
+        url=_absolute(site.url, ""),
+    )
 
 
 def summary(event: Event, show: Show, variant: Variant = Variant()) -> str:
@@ -232,8 +290,18 @@ class Feeds:
         return self._feed((), options, f"{title} (removed)", about, f"shows/{slug}.ics", None)
 
     def combined(self, options: FeedOptions = FeedOptions(), *, today: date | None = None) -> bytes:
+        """Every show's dates, within the combined feed's window unless the options set their own."""
         site = self.catalog.site
-        return self._feed(self.dated, options, site.title, site.description, "all.ics", today)
+        day = today or datetime.now(UTC).date()
+        if options.is_default:
+            entries = [entry_of(e, self.event_bytes(e)) for e in self.dated]
+            return combined_feed(site, combined_window(entries, day))
+        events = [e for e in self.dated if options.selects(e, day)]
+        if options.past is None and options.future is None and len(events) > COMBINED_LIMIT:
+            since = day - RECENT
+            events = [e for e in events if e.last_day >= since][:COMBINED_LIMIT]  # type: ignore[operator]
+        return self._feed(events, FeedOptions(variant=options.variant), site.title, site.description, "all.ics",
+                          today, query=options.query())  # fmt: skip
 
     def bundle(
         self, shows: Sequence[Show], options: FeedOptions = FeedOptions(), *, path: str, today: date | None = None
@@ -254,12 +322,14 @@ class Feeds:
         about: str,
         path: str,
         today: date | None,
+        *,
+        query: Mapping[str, str] | None = None,
     ) -> bytes:
         site = self.catalog.site
         if not options.is_default:
             day = today or datetime.now(UTC).date()
             events = tuple(e for e in events if options.selects(e, day))
-        query = options.query()
+        query = options.query() if query is None else query
         return calendar(
             name=name,
             description=about,

@@ -10,32 +10,17 @@ list), a small summary of each show instead of the show itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from . import changes, pages
-from .feeds import Feeds, sort_key
-from .model import Catalog, Show, Site, Timed
+from .feeds import Entry, Feeds, entry_of
+from .model import Catalog, Event, Show, Site
 from .revisions import RECORD_DIR, Change, ShowRevision, retire, revise_show, show_record_text
 from .site import event_path
 
 RECORD_PREFIX = f"{RECORD_DIR}/revisions/"
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One event of a show as the combined feed needs it: where it sorts, when it is, its bytes."""
-
-    key: tuple
-    uid: str
-    kind: str
-    first: date
-    last: date
-    timezone: str
-    """The event's zone if its bytes name one (a timed event), else ""."""
-    start_year: int
-    end_year: int
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -49,7 +34,25 @@ class Summary:
     description: str
     dated: int
     undated: int
-    removed: bool = False
+    first: date | None
+    last: date | None
+    days: str
+    """Each dated event's first and last day, `first:last` separated by spaces, for the index page's script."""
+
+
+def summarize(show: Show, dated: Sequence[Event]) -> Summary:
+    return Summary(
+        show.slug,
+        show.title,
+        show.network,
+        show.homepage,
+        show.description,
+        len(dated),
+        len(show.undated_events),
+        dated[0].first_day if dated else None,
+        max(e.last_day for e in dated) if dated else None,  # type: ignore[type-var]
+        " ".join(f"{e.first_day}:{e.last_day}" for e in dated),
+    )
 
 
 @dataclass
@@ -60,7 +63,8 @@ class Published:
     files: dict[str, bytes]
     record: ShowRevision
     news: list[Change]
-    summary: Summary
+    summary: Summary | None
+    """None for a removed show: it is listed nowhere."""
     entries: list[Entry]
     event_ids: tuple[str, ...]
 
@@ -76,22 +80,8 @@ def publish_show(show: Show, site: Site, old: ShowRevision | None, at: datetime,
     files[pages.api_path(show.slug)] = pages.api_show(feeds, show)
     files[f"shows/{show.slug}.atom"] = changes.show_changes(record, base=site.url)
     files[f"{RECORD_PREFIX}{show.slug}.jsonl"] = show_record_text(record).encode("utf-8")
-    entries = [
-        Entry(
-            sort_key(event),
-            event.uid,
-            event.kind,
-            event.first_day,  # type: ignore[arg-type]
-            event.last_day,  # type: ignore[arg-type]
-            event.when.timezone if isinstance(event.when, Timed) else "",
-            event.when.start.year if isinstance(event.when, Timed) else 0,
-            event.when.end.year if isinstance(event.when, Timed) else 0,
-            feeds.event_bytes(event),
-        )
-        for event in feeds.by_show[show.slug]
-    ]
-    summary = Summary(show.slug, show.title, show.network, show.homepage, show.description,
-                      len(show.dated_events), len(show.undated_events))  # fmt: skip
+    entries = [entry_of(event, feeds.event_bytes(event)) for event in feeds.by_show[show.slug]]
+    summary = summarize(show, feeds.by_show[show.slug])
     ids = tuple(e.id for e in feeds.by_show[show.slug])
     return Published(show.slug, files, record, news, summary, entries, ids)
 
@@ -105,5 +95,4 @@ def retire_show(old: ShowRevision, site: Site, at: datetime, *, announce: bool) 
         f"shows/{old.slug}.atom": changes.show_changes(record, base=site.url),
         f"{RECORD_PREFIX}{old.slug}.jsonl": show_record_text(record).encode("utf-8"),
     }
-    summary = Summary(old.slug, old.title, "", "", "", 0, 0, removed=True)
-    return Published(old.slug, files, record, news, summary, [], ())
+    return Published(old.slug, files, record, news, None, [], ())
