@@ -129,6 +129,11 @@ def read_files(
     return infos, data, problems
 
 
+def _same_stat(info: FileInfo, stat) -> bool:
+    """Same size and modification time: the file is taken as unchanged, as make and rsync take it."""
+    return info.size == stat.st_size and info.mtime_ns == stat.st_mtime_ns
+
+
 def file_info(name: str, raw: bytes, size: int, mtime_ns: int) -> FileInfo:
     cut = split(name, raw)
     whole = digest(raw)
