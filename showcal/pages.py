@@ -235,9 +235,11 @@ class EventView:
 
 @dataclass(frozen=True)
 class Month:
+    """One month's dates, day by day: the month view as a list, for readers without JavaScript."""
+
     year: int
     month: int
-    weeks: list[list[tuple[date, list[EventView]]]]
+    days: list[tuple[date, EventView]]
 
     @property
     def name(self) -> str:
@@ -247,31 +249,28 @@ class Month:
     def anchor(self) -> str:
         return f"month-{self.year}-{self.month:02d}"
 
-    @property
-    def agenda(self) -> list[tuple[date, EventView]]:
-        """The month's dates as a list, for screens too narrow to print titles in the grid."""
-        return [(day, view) for week in self.weeks for day, views in week for view in views if day.month == self.month]
-
 
 def months(views: list[EventView]) -> list[Month]:
-    """A grid for every month with at least one date; multi-day events appear on each day."""
-    by_day: dict[date, list[EventView]] = {}
-    for view in views:
+    """Every month with at least one date, in order; an event of several days is listed on each of its days.
+
+    The page script draws the grid itself, in the reader's zone and with the reader's first day of the
+    week, so the server writes only what a reader without it needs.
+    """
+    by_day: list[tuple[date, int, EventView]] = []
+    for order, view in enumerate(views):
         first, last = view.event.first_day, view.event.last_day
         if isinstance(view.event.when, Timed):
             last = first
         day = first
         while day <= last:
-            by_day.setdefault(day, []).append(view)
+            by_day.append((day, order, view))
             day += timedelta(days=1)
-    grid = calendar_module.Calendar(firstweekday=0)
-    out = []
-    for year, month in sorted({(d.year, d.month) for d in by_day}):
-        weeks = [
-            [(d, by_day.get(d, []) if d.month == month else []) for d in week]
-            for week in grid.monthdatescalendar(year, month)
-        ]
-        out.append(Month(year, month, weeks))
+    by_day.sort(key=lambda item: (item[0], item[1]))
+    out: list[Month] = []
+    for day, _, view in by_day:
+        if not out or (out[-1].year, out[-1].month) != (day.year, day.month):
+            out.append(Month(day.year, day.month, []))
+        out[-1].days.append((day, view))
     return out
 
 
