@@ -77,6 +77,8 @@ def test_times_in_the_visitors_zone_and_language(open_page, site, zone, locale, 
     # The event's own zone stays beside it, as a note.
     note = page.locator("#event-s1-trailer .zone-note").inner_text()
     assert there in note and "Los Angeles" in note, note
+    assert all(part in page.locator("#next-up time").inner_text() for part in trailer)
+    assert page.locator("#next-up .zone-note").count() == 0, "the summary line stays short"
     # A date is a date everywhere: the all-day episode never moves, east or west of UTC.
     assert episode in page.locator("#event-s01e01 time.when").inner_text()
 

@@ -198,7 +198,8 @@
       formatter = format(short ? "timeShort" : "timeLong");
       time.textContent = formatter.format(moment);
       var zone = time.getAttribute("data-zone");
-      if (!short && zone && wallClock(moment, zone) !== wallClock(moment, LOCAL_ZONE)) {
+      var noted = !short && !time.classList.contains("no-zone-note");
+      if (noted && zone && wallClock(moment, zone) !== wallClock(moment, LOCAL_ZONE)) {
         if (!note) {
           note = make("span", "zone-note");
           time.parentNode.insertBefore(note, time.nextSibling);
@@ -255,6 +256,7 @@
     link.appendChild(make("span", "kind", li.querySelector(".kind").textContent));
     link.appendChild(document.createTextNode(" · "));
     var time = li.querySelector("time.when").cloneNode(true);
+    time.classList.add("no-zone-note"); // the list below has it; the summary line stays short
     link.appendChild(time);
     link.appendChild(document.createTextNode(" · "));
     link.appendChild(make("span", "next-title", li.querySelector(".title-text").textContent));
