@@ -5,15 +5,19 @@ neither (its bytes must not change from one day or host to the next). So
 every function here takes `base` (the site's absolute address, or "" when
 unknown) and `today` (or None): with "" the subscribe links are relative and
 `static/showcal.js` makes them absolute from the page's own location; with
-None the page lists every date as upcoming and the same script moves the
-past ones, by the reader's own calendar.
+None the page lists every date and the same script sorts them into upcoming
+and past by the reader's own calendar.
+
+Times are written in the event's own zone and in English, which is what a
+reader without JavaScript sees; the script rewrites them in the reader's
+zone and language and keeps the event's zone as a note.
 """
 
 from __future__ import annotations
 
 import calendar as calendar_module
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from functools import lru_cache
@@ -23,7 +27,8 @@ from urllib.parse import quote, urlencode
 import jinja2
 import segno
 
-from .feeds import Feeds, description, event_url, summary
+from .feeds import Feeds, description, summary
+from .listing import INDEX_ROWS, Row, active, listing, next_event
 from .model import KIND_GROUPS, KIND_LABELS, KINDS, AllDay, Event, Show, Timed
 from .options import PARAMETERS, FeedOptions
 from .site import event_path
@@ -35,6 +40,13 @@ ASSETS = {
     "icon.svg": "image/svg+xml",
 }
 """Files under templates/static/, served at /static/<name> and written by the build."""
+ROOT_ASSETS = {
+    "favicon.ico": "image/x-icon",
+    "apple-touch-icon.png": "image/png",
+}
+"""Files under templates/static/ that browsers ask for at the site's root, served and written there."""
+SEARCH_FILE = "search.json"
+"""The catalogue as the index page's script searches it, beside index.html."""
 
 REMINDERS = (("30m", "30 minutes before"), ("2h", "2 hours before"), ("1d", "1 day before"), ("1w", "1 week before"))
 
@@ -56,6 +68,14 @@ def api_path(slug: str | None = None) -> str:
     return "api/shows.json" if slug is None else f"api/shows/{slug}.json"
 
 
+def browse_path(number: int) -> str:
+    return f"browse/{number}"
+
+
+def bundle_feed_path(slugs: Sequence[str]) -> str:
+    return f"bundles/{'+'.join(slugs)}.ics"
+
+
 @dataclass(frozen=True)
 class Subscribe:
     """Every way to add one feed: relative `href` always, absolute forms when the address is known."""
@@ -74,8 +94,17 @@ class Subscribe:
 
     @property
     def outlook(self) -> str:
+        """Outlook on the web for personal Microsoft accounts (Outlook.com)."""
+        return self._add_from_web("outlook.live.com")
+
+    @property
+    def office(self) -> str:
+        """Outlook on the web for work and school accounts (Microsoft 365): the same form on another host."""
+        return self._add_from_web("outlook.office.com")
+
+    def _add_from_web(self, host: str) -> str:
         query = urlencode({"url": self.url, "name": self.name}, quote_via=quote)
-        return f"https://outlook.live.com/calendar/0/addfromweb?{query}" if self.url else ""
+        return f"https://{host}/calendar/0/addfromweb?{query}" if self.url else ""
 
     @property
     def download(self) -> str:
@@ -114,19 +143,21 @@ def google_event_link(event: Event, show: Show) -> str:
     return "https://calendar.google.com/calendar/render?" + urlencode(fields, quote_via=quote)
 
 
-def when_text(event: Event) -> str:
+def when_text(event: Event, *, short: bool = False) -> str:
+    """The date in English and in the event's own zone: what a reader without JavaScript sees."""
     when = event.when
     if isinstance(when, AllDay):
         if when.first == when.last:
-            return _day(when.first)
-        return f"{_day(when.first)} to {_day(when.last)}"
+            return _day(when.first, short)
+        return f"{_day(when.first, short)} to {_day(when.last, short)}"
     if isinstance(when, Timed):
-        return f"{_day(when.start.date())}, {when.start:%H:%M} {when.start.tzname()} ({when.timezone})"
+        zone = "" if short else f" ({when.timezone})"
+        return f"{_day(when.start.date(), short)}, {when.start:%H:%M} {when.start.tzname()}{zone}"
     return when.hint
 
 
-def _day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%B %Y}"
+def _day(day: date, short: bool = False) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}" if short else f"{day:%a} {day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -144,8 +175,21 @@ class EventView:
         return KIND_LABELS[self.event.kind]
 
     @property
+    def active(self) -> bool:
+        """False for a cancelled or postponed date: shown struck through, never offered to add."""
+        return active(self.event)
+
+    @property
+    def timed(self) -> bool:
+        return isinstance(self.event.when, Timed)
+
+    @property
     def when(self) -> str:
         return when_text(self.event)
+
+    @property
+    def short_when(self) -> str:
+        return when_text(self.event, short=True)
 
     @property
     def datetime(self) -> str:
@@ -153,6 +197,22 @@ class EventView:
         if isinstance(when, Timed):
             return when.start.isoformat()
         return self.event.first_day.isoformat() if self.event.first_day else ""
+
+    @property
+    def end(self) -> str:
+        when = self.event.when
+        return when.end.isoformat() if isinstance(when, Timed) else ""
+
+    @property
+    def zone(self) -> str:
+        when = self.event.when
+        return when.timezone if isinstance(when, Timed) else ""
+
+    @property
+    def until(self) -> str:
+        """The last day of an all-day event of several days, else ""."""
+        when = self.event.when
+        return when.last.isoformat() if isinstance(when, AllDay) and when.last != when.first else ""
 
     @property
     def ics(self) -> str:
@@ -163,15 +223,23 @@ class EventView:
         return google_event_link(self.event, self.show)
 
     @property
-    def source(self) -> str:
-        return event_url(self.event, self.show)
+    def sources(self) -> tuple[str, ...]:
+        """Where the curator read the date; the show's homepage is not a source."""
+        return self.event.sources
+
+    @property
+    def page(self) -> str:
+        """The event's own page, when the data names one that is not also its source."""
+        return self.event.url if self.event.url and self.event.url not in self.event.sources else ""
 
 
 @dataclass(frozen=True)
 class Month:
+    """One month's dates, day by day: the month view as a list, for readers without JavaScript."""
+
     year: int
     month: int
-    weeks: list[list[tuple[date, list[EventView]]]]
+    days: list[tuple[date, EventView]]
 
     @property
     def name(self) -> str:
@@ -183,29 +251,32 @@ class Month:
 
 
 def months(views: list[EventView]) -> list[Month]:
-    """A grid for every month with at least one date; multi-day events appear on each day."""
-    by_day: dict[date, list[EventView]] = {}
-    for view in views:
+    """Every month with at least one date, in order; an event of several days is listed on each of its days.
+
+    The page script draws the grid itself, in the reader's zone and with the reader's first day of the
+    week, so the server writes only what a reader without it needs.
+    """
+    by_day: list[tuple[date, int, EventView]] = []
+    for order, view in enumerate(views):
         first, last = view.event.first_day, view.event.last_day
         if isinstance(view.event.when, Timed):
             last = first
         day = first
         while day <= last:
-            by_day.setdefault(day, []).append(view)
+            by_day.append((day, order, view))
             day += timedelta(days=1)
-    grid = calendar_module.Calendar(firstweekday=0)
-    out = []
-    for year, month in sorted({(d.year, d.month) for d in by_day}):
-        weeks = [
-            [(d, by_day.get(d, []) if d.month == month else []) for d in week]
-            for week in grid.monthdatescalendar(year, month)
-        ]
-        out.append(Month(year, month, weeks))
+    by_day.sort(key=lambda item: (item[0], item[1]))
+    out: list[Month] = []
+    for day, _, view in by_day:
+        if not out or (out[-1].year, out[-1].month) != (day.year, day.month):
+            out.append(Month(day.year, day.month, []))
+        out[-1].days.append((day, view))
     return out
 
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
+    """One environment per process: Jinja compiles each template once and keeps it."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(default=True),
@@ -213,8 +284,19 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,
     )
-    env.globals.update(kinds=KINDS, kind_labels=KIND_LABELS, reminders=REMINDERS, parameters=PARAMETERS)
+    env.globals.update(
+        kinds=KINDS,
+        kind_labels=KIND_LABELS,
+        reminders=REMINDERS,
+        parameters=PARAMETERS,
+        atom_feed=None,
+        atom_title="",
+        canonical="",
+        description_meta="",
+        bundles=False,
+    )
     return env
 
 
@@ -226,33 +308,134 @@ def asset(name: str) -> bytes:
     return (TEMPLATES / "static" / name).read_bytes()
 
 
-def index_page(feeds: Feeds, *, base: str, today: date | None) -> bytes:
+def _absolute(base: str, path: str) -> str:
+    return f"{base.rstrip('/')}/{path}" if base else ""
+
+
+def _site_context(feeds: Feeds, base: str, today: date | None, path: str) -> dict:
+    """What every page's head and frame need."""
     site = feeds.catalog.site
-    shows = []
-    for show in feeds.catalog.shows:
-        events = feeds.by_show[show.slug]
-        upcoming = next((e for e in events if today is not None and e.last_day >= today), None)
-        shows.append(
-            {
-                "show": show,
-                "page": show_path(show.slug),
-                "next": EventView(upcoming, show, "") if upcoming else None,
-                "dates": " ".join(f"{e.first_day}:{e.last_day}" for e in events) if today is None else "",
-                "count": len(events),
-                "tba": len(show.undated_events),
-                "subscribe": subscribe(base, "", feed_path(show.slug), show.title),
-            }
-        )
+    return {
+        "site": site,
+        "site_title": site.title,
+        "canonical": _absolute(base, path),
+        "image": _absolute(base, "apple-touch-icon.png"),
+        "dynamic": today is not None,
+        "today": today,
+        "refresh": refresh_text(site.refresh),
+    }
+
+
+@dataclass(frozen=True)
+class RowView:
+    """A catalogue row as a page prints it."""
+
+    row: Row
+    root: str
+    base: str
+    next: EventView | None
+
+    @property
+    def show(self) -> Show:
+        return self.row.show
+
+    @property
+    def page(self) -> str:
+        return self.root + show_path(self.show.slug)
+
+    @property
+    def subscribe(self) -> Subscribe:
+        return subscribe(self.base, self.root, feed_path(self.show.slug), self.show.title)
+
+    @property
+    def span(self) -> str:
+        """Without a date to count from (a static build read without JavaScript): how many dates, from when to when."""
+        if not self.row.events:
+            return ""
+        count = len(self.row.events)
+        first, last = self.row.first, self.row.last
+        dates = f"{count} date" + ("s" if count != 1 else "")
+        if (first.year, first.month) == (last.year, last.month):
+            return f"{dates}, {first:%b} {first.year}"
+        return f"{dates}, {first:%b} {first.year} to {last:%b} {last.year}"
+
+
+def _rows(rows: Sequence[Row], root: str, base: str, today: date | None) -> list[RowView]:
+    views = []
+    for row in rows:
+        upcoming = next_event(row.events, today) if today is not None else None
+        views.append(RowView(row, root, base, EventView(upcoming, row.show, root) if upcoming else None))
+    return views
+
+
+def index_page(feeds: Feeds, *, base: str, today: date | None) -> bytes:
+    """The first rows of the catalogue, a search over the rest, and the whole catalogue as one calendar."""
+    site = feeds.catalog.site
+    found = listing(feeds)
     return render(
         "index.html",
-        site=site,
+        root="",
+        rows=_rows(found.rows[:INDEX_ROWS], "", base, today),
+        total=len(found.rows),
+        listing=found,
+        networks=found.networks,
+        all=subscribe(base, "", "all.ics", site.title),
+        bundles=today is not None and len(found.rows) > 1,
+        description_meta=site.description,
+        **_site_context(feeds, base, today, ""),
+    )
+
+
+def browse_numbers(feeds: Feeds) -> range:
+    """The browse pages of this catalogue, from 1."""
+    return range(1, listing(feeds).pages + 1)
+
+
+def browse_page(feeds: Feeds, number: int, *, base: str, today: date | None) -> bytes:
+    """One page of the catalogue in title order, for reading without JavaScript; IndexError past the last."""
+    found = listing(feeds)
+    rows = found.page(number)
+    groups: list[tuple[str, list[RowView]]] = []
+    for view in _rows(rows, "../", base, today):
+        if not groups or groups[-1][0] != view.row.letter:
+            groups.append((view.row.letter, []))
+        groups[-1][1].append(view)
+    first, last = rows[0].show.title if rows else "", rows[-1].show.title if rows else ""
+    return render(
+        "browse.html",
+        root="../",
+        number=number,
+        pages=found.pages,
+        groups=groups,
+        listing=found,
+        first_title=first,
+        last_title=last,
+        total=len(found.rows),
+        bundles=today is not None and len(found.rows) > 1,
+        description_meta=f"Shows {first} to {last}, with their next dates, as calendars to subscribe to.",
+        **_site_context(feeds, base, today, browse_path(number)),
+    )
+
+
+def search_index(feeds: Feeds) -> bytes:
+    """The catalogue for the index page's search: compact JSON, the same bytes from the server and the build."""
+    body = json.dumps(listing(feeds).search_index(), ensure_ascii=False, separators=(",", ":"))
+    return (body + "\n").encode("utf-8")
+
+
+def bundle_page(feeds: Feeds, shows: Sequence[Show], *, base: str, today: date | None) -> bytes:
+    """Where the bundle form lands: the shows chosen, and one calendar of them all to subscribe to."""
+    slugs = [s.slug for s in shows]
+    titles = ", ".join(s.title for s in shows)
+    feed = subscribe(base, "", bundle_feed_path(slugs), titles)
+    return render(
+        "bundle.html",
         root="",
         shows=shows,
-        all=subscribe(base, "", "all.ics", site.title),
-        dynamic=today is not None,
-        today=today,
-        refresh=refresh_text(site.refresh),
-        site_title=site.title,
+        feed=feed,
+        qr=qr_svg(feed.webcal, "QR code for subscribing to this calendar") if feed.url else "",
+        description_meta=f"One calendar of {titles}.",
+        **_site_context(feeds, base, today, ""),
     )
 
 
@@ -274,39 +457,48 @@ def show_page(
     form: Mapping[str, str] | None = None,
     form_error: str = "",
 ) -> bytes:
-    """A show's page; `options` is the feed the builder form last built (server only)."""
+    """A show's page; `options` is the feed its options form asked for (server only), which the Subscribe offers."""
     root = "../"
-    views = [EventView(e, show, root) for e in feeds.by_show[show.slug]]
+    events = feeds.by_show[show.slug]
+    views = [EventView(e, show, root) for e in events]
     past = [v for v in views if today is not None and v.event.last_day < today]
-    upcoming = [v for v in views if v not in past]
-    feed = subscribe(base, root, feed_path(show.slug), show.title)
+    upcoming = [v for v in views if today is None or v.event.last_day >= today]
+    coming = next_event(events, today) if today is not None else None
     query = options.query() if options is not None else {}
-    built = subscribe(base, root, feed_path(show.slug), f"{show.title} (filtered)", query)
+    feed = subscribe(base, root, feed_path(show.slug), show.title, query)
+    about = show.description or f"Dates of {show.title}" + (f" on {show.network}" if show.network else "") + "."
     return render(
         "show.html",
-        site=feeds.catalog.site,
         root=root,
         show=show,
         upcoming=upcoming,
         past=past,
         tba=show.undated_events,
+        next=EventView(coming, show, root) if coming else None,
         months=months(views),
         feed=feed,
+        feed_base=root + feed_path(show.slug),
         qr=qr_svg(feed.webcal, f"QR code for subscribing to {show.title}") if feed.url else "",
-        built=built,
-        built_shown=bool(query),
+        filtered=bool(query),
         form=form or {},
         form_error=form_error,
         kind_choices=[k for k in (*KINDS, *KIND_GROUPS) if k in KIND_GROUPS or any(e.kind == k for e in show.events)],
-        dynamic=today is not None,
-        today=today,
-        refresh=refresh_text(feeds.catalog.site.refresh),
-        site_title=feeds.catalog.site.title,
+        description_meta=about,
+        **_site_context(feeds, base, today, show_path(show.slug)),
     )
 
 
 def error_page(status: int, title: str, message: str, *, site_title: str = "showcal") -> bytes:
-    return render("error.html", root="/", status=status, title=title, message=message, site_title=site_title)
+    return render(
+        "error.html",
+        root="/",
+        status=status,
+        title=title,
+        message=message,
+        site_title=site_title,
+        image="",
+        dynamic=True,
+    )
 
 
 def _event_json(event: Event, base: str) -> dict:
@@ -319,7 +511,7 @@ def _event_json(event: Event, base: str) -> dict:
     else:
         out.update(tba=when.hint)
     out.update(status=event.status, season=event.season, episode=event.episode, location=event.location or None)
-    out.update(sources=list(event.sources))
+    out.update(description=event.description or None, sources=list(event.sources))
     if event.dated:
         out["ics"] = _link(base, event_path(event.show, event.id))
     return out

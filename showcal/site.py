@@ -42,6 +42,11 @@ def page_files(feeds: Feeds) -> dict[str, bytes]:
         files[pages.api_path(show.slug)] = pages.api_show(feeds, show)
     for name in pages.ASSETS:
         files[f"static/{name}"] = pages.asset(name)
+    files[pages.SEARCH_FILE] = pages.search_index(feeds)
+    for number in pages.browse_numbers(feeds):
+        files[pages.page_file(pages.browse_path(number))] = pages.browse_page(feeds, number, base=base, today=None)
+    for name in pages.ROOT_ASSETS:
+        files[name] = pages.asset(name)
     return files
 
 

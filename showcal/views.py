@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BaseConverter
 
@@ -139,6 +139,26 @@ def index() -> Response:
     return send(entry, max_age=current_app.config["PAGE_MAX_AGE"])
 
 
+@bp.get("/browse/<int:number>")
+def browse_page(number: int) -> Response:
+    ver = version()
+    if number not in pages.browse_numbers(ver.feeds):
+        abort(404, f"No page {number} of shows.")
+    base, day = base_url(ver), today()
+
+    def make() -> tuple[bytes, str]:
+        return pages.browse_page(ver.feeds, number, base=base, today=day), HTML
+
+    return send(ver.rendered(("browse", number, base, day), make), max_age=current_app.config["PAGE_MAX_AGE"])
+
+
+@bp.get("/search.json")
+def search_index() -> Response:
+    """The catalogue the index page's script searches; public, like the API."""
+    ver = version()
+    return public(send(ver.rendered(("search",), lambda: (pages.search_index(ver.feeds), JSON))))
+
+
 @bp.get("/shows/<slug:slug>")
 def show_page(slug: str) -> Response:
     ver = version()
@@ -193,12 +213,19 @@ def bundle_feed(slugs: list[str]) -> Response:
 
 
 @bp.get("/bundles")
-def bundle_form():
-    """Where the index page's bundle form lands without its script: on the bundle's address."""
-    slugs = [s for s in request.args.getlist("show") if s]
+def bundle_page() -> Response:
+    """Where the bundle form lands, with or without its script: the chosen shows and one Subscribe for them all."""
+    slugs = list(dict.fromkeys(s for s in request.args.getlist("show") if s))
     if len(slugs) < 2:
         abort(400, "Choose two or more shows for a bundle.")
-    return redirect(f"{request.script_root}/bundles/{'+'.join(slugs)}.ics", code=303)
+    ver = version()
+    shows = [find_show(ver, slug) for slug in slugs]
+    base, day = base_url(ver), today()
+
+    def make() -> tuple[bytes, str]:
+        return pages.bundle_page(ver.feeds, shows, base=base, today=day), HTML
+
+    return send(ver.rendered(("bundle", tuple(slugs), base, day), make), max_age=current_app.config["PAGE_MAX_AGE"])
 
 
 @bp.get("/shows/<slug:slug>/<slug:event_id>.ics")
@@ -240,17 +267,23 @@ def show_changes(slug: str) -> Response:
     return send(ver.rendered(("changes", slug), lambda: (changes.show_changes(rev, base=base), ATOM)))
 
 
+def public(response: Response) -> Response:
+    """Public, read-only data: any site's script may read it."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.get("/api/shows.json")
 def api_shows() -> Response:
     ver = version()
-    return send(ver.rendered(("api",), lambda: (pages.api_shows(ver.feeds), JSON)))
+    return public(send(ver.rendered(("api",), lambda: (pages.api_shows(ver.feeds), JSON))))
 
 
 @bp.get("/api/shows/<slug:slug>.json")
 def api_show(slug: str) -> Response:
     ver = version()
     show = find_show(ver, slug)
-    return send(ver.rendered(("api", slug), lambda: (pages.api_show(ver.feeds, show), JSON)))
+    return public(send(ver.rendered(("api", slug), lambda: (pages.api_show(ver.feeds, show), JSON))))
 
 
 @bp.get("/static/<name>")
@@ -260,6 +293,15 @@ def asset(name: str) -> Response:
     ver = version()
     entry = ver.rendered(("static", name), lambda: (pages.asset(name), pages.ASSETS[name]))
     return send(entry)
+
+
+@bp.get("/favicon.ico")
+@bp.get("/apple-touch-icon.png")
+def root_asset() -> Response:
+    """The icons browsers and phones ask the site's root for, whatever the page says."""
+    name = request.path.lstrip("/")
+    ver = version()
+    return send(ver.rendered(("static", name), lambda: (pages.asset(name), pages.ROOT_ASSETS[name])))
 
 
 @bp.get("/healthz")

@@ -1,77 +1,42 @@
 """The pages in a real headless Chromium, against `showcal serve` and a static build, both on 127.0.0.1.
 
-One browser per module (Playwright's sync API, Debian's chromium). Every page
-a test opens is watched: a console error, an uncaught exception or a request
-to any host but 127.0.0.1 fails the test that caused it. Screenshots of the
+One browser per module (Playwright's sync API, Debian's chromium; see browser_harness). Screenshots of the
 index and the show page (desktop and phone) are left in tests/artifacts/.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import re
-import shutil
 import struct
 import subprocess
 import sys
-import threading
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import timedelta
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import icalendar
 import pytest
 import segno
+from browser_harness import (
+    ALL_REQUESTS,
+    DESKTOP,
+    FAILED_400,
+    attribute,
+    browser,
+    chromium,
+    devices,
+    local,
+    open_page,
+    screenshot,
+    serve_folder,
+)
 from test_http import Server, data_copy, free_port, require, serve_command, start, stop
 from test_web import SEVERANCE_UIDS
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-FAILED_400 = re.compile(r"^Failed to load resource: the server responded with a status of 400\b")
-
-ALL_REQUESTS: list[str] = []
-"""Every URL any page of this module asked for, checked once more by the last test."""
-
-
-def chromium_path() -> str:
-    found = shutil.which("chromium") or ("/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None)
-    if found is None:
-        message = "chromium is not installed (./scripts/test installs Debian's chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require("playwright")
-    executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    finally:
-        playwright.stop()
+__all__ = ["browser", "chromium", "devices", "open_page"]  # fixtures this module uses
 
 
 @pytest.fixture(scope="module")
@@ -88,68 +53,14 @@ def origin(server: Server) -> str:
     return f"http://127.0.0.1:{server.port}"
 
 
-@dataclass
-class Watched:
-    """A page in its own browser context, with what it logged and asked for."""
-
-    page: object
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-    allowed: list[re.Pattern] = field(default_factory=list)
-
-    def problems(self) -> list[str]:
-        out = [f"console: {m}" for m in self.console_errors if not any(p.search(m) for p in self.allowed)]
-        out += [f"page error: {m}" for m in self.page_errors]
-        out += [f"request off 127.0.0.1: {u}" for u in self.requests if not local(u)]
-        return out
-
-
-def local(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme == "http" and parts.hostname == "127.0.0.1"
-
-
-@pytest.fixture
-def open_page(browser) -> Iterator[Callable[..., Watched]]:
-    """`open_page(**context_options)`: a fresh context and page; its problems fail the test at teardown."""
-    opened: list[tuple[object, Watched]] = []
-
-    def make(**options) -> Watched:
-        context = browser.new_context(**options)
-        page = context.new_page()
-        watched = Watched(page)
-
-        def on_request(request) -> None:
-            watched.requests.append(request.url)
-            ALL_REQUESTS.append(request.url)
-
-        page.on("console", lambda m: m.type == "error" and watched.console_errors.append(m.text))
-        page.on("pageerror", lambda e: watched.page_errors.append(str(e)))
-        page.on("request", on_request)
-        opened.append((context, watched))
-        return watched
-
-    yield make
-    for context, _ in opened:
-        context.close()  # after the last events of its pages have come in
-    problems = [p for _, w in opened for p in w.problems()]
-    assert not problems, "\n".join(problems)
-
-
-def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-
-
 def feed_links(base: str, path: str, name: str) -> dict[str, str]:
-    """What a subscribe block's buttons must point at for the feed at base + path."""
+    """What a subscribe block's links must point at for the feed at base + path."""
     url = f"{base}{path}"
     return {"url": url, "webcal": "webcal://" + url.split("://", 1)[1], "name": name}
 
 
 def assert_subscribe_block(page, prefix: str, expected: dict[str, str]) -> None:
-    """Apple, Google, Outlook, copy and the address field of one block, exactly."""
+    """Every app's link, the copy button and the address field of one block, exactly."""
     href = functools.partial(attribute, page, "href")
     assert href(f"#{prefix}-apple") == expected["webcal"]
 
@@ -157,18 +68,15 @@ def assert_subscribe_block(page, prefix: str, expected: dict[str, str]) -> None:
     assert (google.scheme, google.netloc, google.path) == ("https", "calendar.google.com", "/calendar/render")
     assert parse_qs(google.query, strict_parsing=True) == {"cid": [expected["webcal"]]}
 
-    outlook = urlsplit(href(f"#{prefix}-outlook"))
-    assert (outlook.scheme, outlook.netloc, outlook.path) == ("https", "outlook.live.com", "/calendar/0/addfromweb")
-    assert parse_qs(outlook.query, strict_parsing=True) == {"url": [expected["url"]], "name": [expected["name"]]}
+    for suffix, host in (("outlook", "outlook.live.com"), ("office", "outlook.office.com")):
+        outlook = urlsplit(href(f"#{prefix}-{suffix}"))
+        assert (outlook.scheme, outlook.netloc, outlook.path) == ("https", host, "/calendar/0/addfromweb")
+        assert parse_qs(outlook.query, strict_parsing=True) == {"url": [expected["url"]], "name": [expected["name"]]}
 
     assert attribute(page, "data-copy", f"#{prefix}-copy") == expected["url"]
     assert page.input_value(f"#{prefix}-url") == expected["url"]
-
-
-def attribute(page, name: str, selector: str) -> str:
-    value = page.get_attribute(selector, name)
-    assert value is not None, f"{selector} has no {name}"
-    return value
+    # Headless Chromium on Linux is no device with an app of its own: the one Subscribe is the webcal address.
+    assert href(f"#{prefix}-primary") == expected["webcal"]
 
 
 def parse_calendar(body: bytes) -> icalendar.Calendar:
@@ -224,16 +132,19 @@ def test_show_page_subscribe_links(open_page, server):
     assert uids == SEVERANCE_UIDS
 
 
-def test_copy_link_button(open_page, server):
+def test_copy_the_address(open_page, server):
     base = origin(server)
     watched = open_page(**DESKTOP)
     page = watched.page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page.goto(base + "/shows/severance")
     status = page.locator("#subscribe-status")
-    assert status.inner_text() == "" and not status.is_visible()
+    copy = page.get_by_role("button", name="Copy the address")
+    assert not copy.is_visible(), "the other apps are one click away, not on the first screen"
 
-    page.get_by_role("button", name="Copy link").first.click()
+    page.locator("#subscribe-more-summary").click()
+    assert status.inner_text() == "" and not status.is_visible()
+    copy.click()
     page.wait_for_function("document.getElementById('subscribe-status').textContent !== ''")
     assert status.inner_text() == "Copied the address."
     assert status.is_visible() and status.get_attribute("role") == "status"
@@ -281,34 +192,43 @@ def test_qr_code_decodes(open_page, server):
     ]
 
 
-def test_filter_form_builds_a_working_feed(open_page, server):
+def test_feed_options_change_the_one_subscribe(open_page, server):
     base = origin(server)
     watched = open_page(**DESKTOP)
     page = watched.page
     page.goto(base + "/shows/severance")
-    result = page.locator("#feed-builder-result")
-    assert result.is_hidden()
+    applied = page.locator("#options-applied")
+    assert applied.is_hidden()
 
-    form = page.locator("#feed-builder")
+    # The options sit right under the Subscribe they change, above every list of dates.
+    form = page.locator("#feed-options")
+    subscribe_box, form_box = page.locator("#subscribe").bounding_box(), form.bounding_box()
+    assert 0 <= form_box["y"] - (subscribe_box["y"] + subscribe_box["height"]) < 60
+    assert form_box["y"] < page.locator("#upcoming").bounding_box()["y"]
+
     form.get_by_role("checkbox", name="Premiere", exact=True).check()
     form.get_by_role("checkbox", name="Finale", exact=True).check()
     form.get_by_label("Reminder").select_option(label="1 day before")
-    form.get_by_role("checkbox", name=re.compile(r"^Spoiler-safe titles")).check()
+    form.get_by_role("checkbox", name=re.compile(r"^Spoiler-free titles")).check()
 
-    # The script shows the address as the form changes, before any submit.
+    # The script changes the Subscribe as the form changes, before any submit.
     query = "kinds=premiere%2Cfinale&spoiler_free=1&reminder=1d"
-    expected = feed_links(base, "/shows/severance.ics?" + query, "Severance (filtered)")
-    assert result.is_visible()
-    assert_subscribe_block(page, "built", expected)
-    assert attribute(page, "href", "#built-download") == f"../shows/severance.ics?{query}&download=1"
+    expected = feed_links(base, "/shows/severance.ics?" + query, "Severance")
+    assert applied.is_visible()
+    assert_subscribe_block(page, "subscribe", expected)
+    assert attribute(page, "href", "#subscribe-download") == f"../shows/severance.ics?{query}&download=1"
+    assert page.url == f"{base}/shows/severance?{query}"
+    # Its QR code would be of the complete calendar: hidden until it can be drawn for this one.
+    assert page.locator("#qr").is_hidden()
 
-    # Submitting lands on the server's own rendering of the same address.
-    page.get_by_role("button", name="Make the address").click()
-    page.wait_for_url(re.compile(r"/shows/severance\?"))
-    assert page.locator("#feed-builder-result").is_visible()
-    assert_subscribe_block(page, "built", expected)
+    # Submitting lands on the server's own rendering of the same address, at the Subscribe.
+    page.get_by_role("button", name="Use these options").click()
+    page.wait_for_url(re.compile(r"/shows/severance\?.*#subscribe-section$"))
+    assert applied.is_visible()
+    assert_subscribe_block(page, "subscribe", expected)
     assert form.get_by_role("checkbox", name="Premiere", exact=True).is_checked()
     assert form.get_by_label("Reminder").input_value() == "1d"
+    assert page.locator("#qr svg").is_visible(), "the server draws the code of the address it built"
 
     response = page.request.get(expected["url"])
     assert response.status == 200
@@ -325,7 +245,18 @@ def test_filter_form_builds_a_working_feed(open_page, server):
         assert "Hello, Ms. Cobel" not in event.to_ical().decode() and "Cold Harbor" not in event.to_ical().decode()
 
 
-def test_filter_form_bad_value_shows_the_error(open_page, server):
+def test_reminder_says_google_ignores_it(open_page, server):
+    watched = open_page(**DESKTOP)
+    page = watched.page
+    page.goto(origin(server) + "/shows/severance")
+    reminder = page.get_by_label("Reminder", exact=True)
+    note = page.locator("#" + attribute(page, "aria-describedby", "#fo-reminder"))
+    assert note.is_visible()
+    assert "Google Calendar ignores reminders" in note.inner_text()
+    assert abs(note.bounding_box()["y"] - reminder.bounding_box()["y"]) < 80
+
+
+def test_feed_options_bad_value_shows_the_error(open_page, server):
     base = origin(server)
     watched = open_page(**DESKTOP)
     watched.allowed.append(FAILED_400)  # the browser logs the page's own 400 status
@@ -338,22 +269,23 @@ def test_filter_form_bad_value_shows_the_error(open_page, server):
         "'reminder': '3y' is not a lead time such as 30m, 2h, 1d or 1w (up to 4 weeks); adds an alert"
     )
     assert page.locator("h1").inner_text() == "Severance"
-    assert page.locator("#feed-builder").get_by_role("checkbox", name="Premiere", exact=True).is_checked()
-    assert page.locator("#feed-builder-result").is_hidden()
+    assert page.locator("#feed-options").get_by_role("checkbox", name="Premiere", exact=True).is_checked()
+    # The Subscribe offers the complete calendar, never the refused one.
+    assert page.input_value("#subscribe-url") == base + "/shows/severance.ics"
 
     feed = page.request.get(base + "/shows/severance.ics?reminder=3y")
     assert feed.status == 400 and "'reminder'" in feed.text()
 
-    # An out-of-range number never leaves the browser: no address is offered and the form will not submit.
+    # An out-of-range number never leaves the browser: the address stays the last good one and the form will not submit.
     page.goto(base + "/shows/severance")
-    page.fill("#fb-past", "99999")
-    assert page.locator("#feed-builder-result").is_hidden()
-    page.get_by_role("button", name="Make the address").click()
+    page.locator("#more-options summary").click()
+    page.fill("#fo-past", "99999")
+    assert page.input_value("#subscribe-url") == base + "/shows/severance.ics"
+    page.get_by_role("button", name="Use these options").click()
     assert page.url == base + "/shows/severance"
-    assert page.eval_on_selector("#fb-past", "e => !e.validity.valid && e.validationMessage !== ''")
-    page.fill("#fb-past", "30")
-    assert page.locator("#feed-builder-result").is_visible()
-    assert page.input_value("#built-url") == base + "/shows/severance.ics?past=30"
+    assert page.eval_on_selector("#fo-past", "e => !e.validity.valid && e.validationMessage !== ''")
+    page.fill("#fo-past", "30")
+    assert page.input_value("#subscribe-url") == base + "/shows/severance.ics?past=30"
     assert page.request.get(base + "/shows/severance.ics?past=30").status == 200
 
 
@@ -384,31 +316,33 @@ def test_keyboard_order_and_visible_focus(open_page, server):
     watched = open_page(**DESKTOP)
     page = watched.page
     page.goto(origin(server) + "/shows/severance")
-    steps = focus_walk(page, "feed-builder-submit")
+    steps = focus_walk(page, "subscribe-more-summary")
+    page.keyboard.press("Enter")  # the other apps open from the keyboard as well
+    steps += focus_walk(page, "feed-options-submit")
     keys = [s["key"] for s in steps]
 
     wanted = [
+        "subscribe-primary",
+        "subscribe-more-summary",
         "subscribe-apple",
         "subscribe-google",
         "subscribe-outlook",
+        "subscribe-office",
         "subscribe-copy",
-        "subscribe-download",
         "subscribe-url",
+        "subscribe-download",
         "input[kinds=premiere]",
         "input[kinds=finale]",
-        "fb-past",
-        "fb-future",
         "input[all_day=1]",
-        "input[utc=1]",
         "input[spoiler_free=1]",
-        "fb-reminder",
-        "feed-builder-submit",
+        "fo-reminder",
+        "feed-options-submit",
     ]
     missing = [k for k in wanted if k not in keys]
     assert not missing, f"never focused: {missing}"
     positions = [keys.index(k) for k in wanted]
     assert positions == sorted(positions), [keys[p] for p in sorted(positions)]
-    assert positions[:6] == list(range(positions[0], positions[0] + 6)), "the subscribe controls are one run"
+    assert positions[:9] == list(range(positions[0], positions[0] + 9)), "the subscribe controls are one run"
     for step in steps:
         if step["key"] in wanted:
             assert step["visible"], f"{step['key']} has no visible focus outline"
@@ -436,7 +370,7 @@ def test_skip_link_and_headings(open_page, server):
         assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (path, levels)
 
 
-def unnamed_controls(page) -> list[str]:
+def unnamed_controls(page, at_least: int = 10) -> list[str]:
     """Controls whose accessible name, as Chromium computes it, is empty."""
     cdp = page.context.new_cdp_session(page)
     try:
@@ -452,59 +386,51 @@ def unnamed_controls(page) -> list[str]:
         counted += 1
         if not str(node.get("name", {}).get("value", "")).strip():
             out.append(f"{role} {node.get('backendDOMNodeId')}")
-    assert counted > 10
+    assert counted >= at_least
     return out
 
 
 def test_every_control_has_an_accessible_name(open_page, server):
     watched = open_page(**DESKTOP)
     page = watched.page
-    for path in ("/", "/shows/severance"):
+    for path, at_least in (("/", 5), ("/shows/severance", 10), ("/browse/1", 5)):
         page.goto(origin(server) + path)
-        assert unnamed_controls(page) == [], path
+        assert unnamed_controls(page, at_least) == [], path
     # The labels a user reads, tied to their fields.
-    form = page.locator("#feed-builder")
+    page.goto(origin(server) + "/shows/severance")
+    form = page.locator("#feed-options")
     for label in (
         "Leave out dates that ended more than this many days ago",
         "Leave out dates more than this many days ahead",
         "Reminder",
     ):
         assert form.get_by_label(label, exact=True).count() == 1, label
-    assert page.get_by_label("Subscribe address").first.input_value().endswith("/shows/severance.ics")
+    assert page.get_by_label("Calendar address").first.input_value().endswith("/shows/severance.ics")
 
 
-def test_phone_layout(open_page, server):
-    watched = open_page(**PHONE)
+def test_phone_layout(open_page, server, devices):
+    iphone = {k: v for k, v in devices["iPhone 13"].items() if k != "default_browser_type"}
+    watched = open_page(**iphone)
     page = watched.page
+    width = iphone["viewport"]["width"]
     for path, name in (("/", "index-phone.png"), ("/shows/severance", "show-phone.png")):
         page.goto(origin(server) + path)
         widths = page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
         assert widths[0] <= widths[1], f"{path} scrolls sideways: {widths}"
         screenshot(page, name)
-    for suffix in ("apple", "google", "outlook", "copy", "download"):
-        button = page.locator(f"#subscribe-{suffix}")
-        assert button.is_visible(), suffix
-        box = button.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (suffix, box)
-        assert box["height"] >= 44, f"{suffix} is a small touch target: {box['height']}px"
-    qr = page.locator("svg.qr-code").bounding_box()
-    assert qr["x"] >= 0 and qr["x"] + qr["width"] <= 390
+    screenshot(page, "show-phone-first-screen.png", full_page=False)
+    # The first screen holds the one Subscribe, big enough to touch, and no QR code to scan with the same phone.
+    primary = page.locator("#subscribe-primary")
+    box = primary.bounding_box()
+    assert primary.inner_text() == "Subscribe in Apple Calendar"
+    assert box["y"] + box["height"] <= iphone["viewport"]["height"], "Subscribe is below the first screen"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["height"] >= 44
+    assert page.locator("#qr").is_hidden()
+    download = page.locator("#subscribe-download").bounding_box()
+    assert download["height"] >= 44, f"the download link is a small touch target: {download['height']}px"
 
 
 # --- the static build --------------------------------------------------------------------------
-
-
-class StaticSite(SimpleHTTPRequestHandler):
-    """The build as a static host serves it: /shows/x is shows/x.html, as nginx's try_files does."""
-
-    def translate_path(self, path: str) -> str:
-        found = super().translate_path(path)
-        if not os.path.isfile(found) and os.path.isfile(found + ".html"):
-            return found + ".html"
-        return found
-
-    def log_message(self, format: str, *args) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -514,13 +440,9 @@ def static_site(tmp_path_factory) -> Iterator[str]:
     out = folder / "site"
     command = [sys.executable, "-m", "showcal", "build", str(data), "--out", str(out), "--quiet"]
     subprocess.run(command, check=True, timeout=60, capture_output=True)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(StaticSite, directory=str(out)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=10)
+    running = serve_folder(out)
+    yield running.url
+    running.stop()
 
 
 def test_static_build_pages_fill_absolute_links(open_page, static_site, server):
@@ -529,19 +451,24 @@ def test_static_build_pages_fill_absolute_links(open_page, static_site, server):
     page.goto(static_site + "/")
     assert page.locator("h1").count() == 1
     assert_subscribe_block(page, "subscribe-all", feed_links(static_site, "/all.ics", "showcal"))
-    assert_subscribe_block(page, "subscribe-severance", feed_links(static_site, "/shows/severance.ics", "Severance"))
+    row = page.locator("#show-severance .subscribe-row")
+    assert row.get_attribute("href") == f"webcal://{static_site.split('://')[1]}/shows/severance.ics"
 
     page.get_by_role("link", name="Severance", exact=True).click()
     page.wait_for_url(static_site + "/shows/severance")
     assert_subscribe_block(page, "subscribe", feed_links(static_site, "/shows/severance.ics", "Severance"))
-    assert page.locator("#qr-unavailable").is_visible()
-    assert page.locator("#feed-builder-unavailable").is_visible()
+    # No address to draw a code of and no server for options: the page leaves both out and says nothing of it.
+    assert page.locator("#qr").is_hidden()
+    assert page.locator("#feed-options").count() == 0
+    text = page.locator("main").inner_text()
+    assert "site.url" not in text and "server" not in text
     feed = page.request.get(static_site + "/shows/severance.ics")
     assert feed.status == 200
     assert {str(e["UID"]) for e in parse_calendar(feed.body()).walk("VEVENT")} == SEVERANCE_UIDS
 
     # The script sorts past and upcoming by the reader's date as the server does by its own (both UTC here).
     static_past = page.eval_on_selector_all("#past-events > li", "ls => ls.map(l => l.id)")
+    assert page.locator("#upcoming-heading").inner_text() == "Upcoming"
     page.goto(origin(server) + "/shows/severance")
     assert static_past == page.eval_on_selector_all("#past-events > li", "ls => ls.map(l => l.id)")
 
@@ -549,7 +476,7 @@ def test_static_build_pages_fill_absolute_links(open_page, static_site, server):
 def test_no_request_left_127_0_0_1():
     """Across the whole module: pages loaded only from 127.0.0.1 (the outside links are never followed)."""
     if not ALL_REQUESTS:
-        pytest.skip("no page was opened: this test sums up the others of the module")
+        pytest.skip("no page was opened: this test sums up the others of the session so far")
     assert len(ALL_REQUESTS) > 20
     assert [url for url in ALL_REQUESTS if not local(url)] == []
 

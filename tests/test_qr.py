@@ -28,7 +28,8 @@ from pathlib import Path
 import pytest
 import segno
 import segno.encoder
-from test_browser import CHROMIUM_ARGS, chromium_path, png_gray
+from browser_harness import CHROMIUM_ARGS, chromium_path
+from test_browser import png_gray
 from test_http import require
 
 from showcal.web import PAGE_POLICY

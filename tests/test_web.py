@@ -136,9 +136,21 @@ def test_bundle_feed_holds_both_shows(example_client, parse_feed):
     assert len(uids) == 6
     assert example_client.get("/bundles/the-example-show+nope.ics").status_code == 404
     assert example_client.get("/bundles/the-example-show+the-example-show.ics").status_code == 400
-    landing = example_client.get("/bundles?show=the-example-show&show=another-example")
-    assert landing.status_code == 303
-    assert landing.headers["Location"].endswith("/bundles/the-example-show+another-example.ics")
+    landing = example_client.get(
+        "/bundles?show=the-example-show&show=another-example", headers={"Host": "tv.example.test"}
+    )
+    assert landing.status_code == 200
+    page = Elements(landing.get_data(as_text=True))
+    assert page.by_id("subscribe-url")["value"] == "http://tv.example.test/bundles/the-example-show+another-example.ics"
+    assert (
+        page.by_id("subscribe-apple")["href"] == "webcal://tv.example.test/bundles/the-example-show+another-example.ics"
+    )
+    assert [a["href"] for t, a in page.tags if t == "a" and a.get("href", "").startswith("shows/")] == [
+        "shows/the-example-show",
+        "shows/another-example",
+    ]
+    assert example_client.get("/bundles?show=the-example-show").status_code == 400
+    assert example_client.get("/bundles?show=the-example-show&show=nope").status_code == 404
 
 
 # Feed options
@@ -296,13 +308,18 @@ def test_show_page_subscribe_links(client):
     outlook = urlsplit(page.by_id("subscribe-outlook")["href"])
     assert outlook.netloc == "outlook.live.com" and outlook.path == "/calendar/0/addfromweb"
     assert parse_qs(outlook.query) == {"url": [feed], "name": ["Severance"]}
+    office = urlsplit(page.by_id("subscribe-office")["href"])
+    assert office.netloc == "outlook.office.com" and office.path == "/calendar/0/addfromweb"
+    assert parse_qs(office.query) == {"url": [feed], "name": ["Severance"]}
+    # Without the script, the one Subscribe is the webcal address every calendar app on the device can open.
+    assert page.by_id("subscribe-primary")["href"] == "webcal://tv.example.test/shows/severance.ics"
     assert page.by_id("subscribe-copy")["data-copy"] == feed
     assert page.by_id("subscribe-url")["value"] == feed
     assert page.by_id("subscribe-download")["href"] == "../shows/severance.ics?download=1"
     assert page.by_id("qr")
     svg = [attrs for tag, attrs in page.tags if tag == "svg"]
     assert svg and svg[0]["role"] == "img"
-    for ident in ("upcoming", "past", "tba", "months", "feed-builder", "help"):
+    for ident in ("upcoming", "past", "tba", "months", "feed-options", "help"):
         assert page.by_id(ident) is not None
     assert page.by_id("month-2025-01")
     events = page.with_class("event")
@@ -322,26 +339,33 @@ def test_pages_load_nothing_from_another_host(client):
             assert client.get(urlsplit(url).path.replace("../", "/")).status_code == 200
 
 
-def test_index_lists_every_show_with_next_date_and_subscribe_links(example_client):
+def test_index_lists_every_show_by_title_with_next_date_and_one_subscribe(example_client):
     page = Elements(example_client.get("/", headers={"Host": "tv.example.test"}).get_data(as_text=True))
-    shows = [a["data-slug"] for a in page.with_class("show")]
-    assert shows == ["the-example-show", "another-example"]
-    assert (
-        page.by_id("subscribe-the-example-show-apple")["href"] == "webcal://tv.example.test/shows/the-example-show.ics"
-    )
-    assert page.by_id("subscribe-all-apple")["href"] == "webcal://tv.example.test/all.ics"
+    rows = page.with_class("show-row")
+    assert [a["data-slug"] for a in rows] == ["another-example", "the-example-show"]
+    subscribes = page.with_class("subscribe-row")
+    assert [a["href"] for a in subscribes] == [
+        "webcal://tv.example.test/shows/another-example.ics",
+        "webcal://tv.example.test/shows/the-example-show.ics",
+    ]
+    assert page.by_id("subscribe-all-primary")["href"] == "webcal://tv.example.test/all.ics"
     times = [a["datetime"] for t, a in page.tags if t == "time"]
-    assert times[0].startswith("2030-06-01T23:30")
-    assert page.by_id("bundle-builder")
+    assert times == ["2030-07-24", "2030-06-01T23:30:00-07:00"]
+    assert page.by_id("bundle-form")["action"] == "bundles"
+    assert len([a for t, a in page.tags if t == "input" and a.get("form") == "bundle-form"]) == 2
 
 
-def test_feed_builder_form_without_script(client):
+def test_feed_options_form_without_script_lands_on_the_subscribe_it_built(client):
     response = client.get("/shows/severance?kinds=premiere&kinds=finale&past=&future=&reminder=2h")
     assert response.status_code == 200
     page = Elements(response.get_data(as_text=True))
-    url = urlsplit(page.by_id("built-url")["value"])
+    url = urlsplit(page.by_id("subscribe-url")["value"])
     assert url.path == "/shows/severance.ics"
     assert parse_qs(url.query) == {"kinds": ["premiere,finale"], "reminder": ["2h"]}
+    assert urlsplit(page.by_id("subscribe-primary")["href"]).scheme == "webcal"
+    assert parse_qs(urlsplit(page.by_id("subscribe-primary")["href"]).query) == parse_qs(url.query)
+    assert page.by_id("feed-options")["action"] == "severance#subscribe-section"
+    assert "hidden" not in page.by_id("options-applied")
     bad = client.get("/shows/severance?reminder=soon")
     assert bad.status_code == 400
     assert "'reminder'" in Elements(bad.get_data(as_text=True)).text.__str__()
@@ -378,13 +402,16 @@ def test_build_writes_the_served_bytes(client, runner, events_copy, tmp_path):
         assert served.data == (out / rel).read_bytes(), rel
 
 
-def test_static_pages_use_relative_links_and_say_so(runner, events_copy, tmp_path):
+def test_static_pages_use_relative_links_and_show_no_curator_notes(runner, events_copy, tmp_path):
     out = tmp_path / "site"
     runner.invoke(main, ["build", str(events_copy), "--out", str(out), "--quiet"])
-    page = Elements((out / "shows/severance.html").read_text(encoding="utf-8"))
+    html = (out / "shows/severance.html").read_text(encoding="utf-8")
+    page = Elements(html)
     assert page.by_id("subscribe")["data-feed"] == "../shows/severance.ics"
-    assert page.by_id("qr-unavailable")
-    assert page.by_id("feed-builder-unavailable")
+    # No address to draw a QR code of, and no server for options: neither is shown, and nothing is said to visitors.
+    assert "hidden" in page.by_id("qr")
+    assert [a for t, a in page.tags if t == "form" and a.get("id") == "feed-options"] == []
+    assert "site.url" not in html and "showcal server" not in html
     first = (out / "index.html").read_bytes()
     runner.invoke(main, ["build", str(events_copy), "--out", str(out), "--quiet"])
     assert (out / "index.html").read_bytes() == first
