@@ -25,7 +25,6 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import jinja2
-import segno
 
 from .feeds import Feeds, description, summary
 from .listing import INDEX_ROWS, Row, active, listing, next_event
@@ -37,6 +36,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ASSETS = {
     "showcal.css": "text/css; charset=utf-8",
     "showcal.js": "text/javascript; charset=utf-8",
+    "qr.js": "text/javascript; charset=utf-8",
     "icon.svg": "image/svg+xml",
 }
 """Files under templates/static/, served at /static/<name> and written by the build."""
@@ -115,14 +115,6 @@ def subscribe(base: str, root: str, path: str, name: str, query: Mapping[str, st
     suffix = "?" + urlencode(query) if query else ""
     url = f"{base.rstrip('/')}/{path}{suffix}" if base else ""
     return Subscribe(root + path + suffix, name, url)
-
-
-@lru_cache(maxsize=256)
-def qr_svg(data: str, label: str) -> str:
-    """An inline SVG QR code, dark on light in any colour scheme, named for screen readers."""
-    code = segno.make(data, error="m")
-    svg = code.svg_inline(scale=4, omitsize=True, dark="#000", light="#fff", title=label, svgclass="qr-code")
-    return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
 def google_event_link(event: Event, show: Show) -> str:
@@ -433,7 +425,6 @@ def bundle_page(feeds: Feeds, shows: Sequence[Show], *, base: str, today: date |
         root="",
         shows=shows,
         feed=feed,
-        qr=qr_svg(feed.webcal, "QR code for subscribing to this calendar") if feed.url else "",
         description_meta=f"One calendar of {titles}.",
         **_site_context(feeds, base, today, ""),
     )
@@ -478,7 +469,6 @@ def show_page(
         months=months(views),
         feed=feed,
         feed_base=root + feed_path(show.slug),
-        qr=qr_svg(feed.webcal, f"QR code for subscribing to {show.title}") if feed.url else "",
         filtered=bool(query),
         form=form or {},
         form_error=form_error,

@@ -19,7 +19,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import icalendar
 import pytest
-import segno
 from browser_harness import (
     ALL_REQUESTS,
     DESKTOP,
@@ -166,8 +165,11 @@ def test_qr_code(open_page, server):
 
     width, height, pixels = png_gray(qr.screenshot(scale="css"))
 
-    # Module by module: the centre of every module on screen against segno's matrix for the address.
-    expected = [list(row) for row in segno.make(webcal, error="m").matrix_iter(scale=1, border=4)]
+    # Module by module: the centre of every module on screen against the encoder's matrix for the address
+    # (tests/test_qr.py checks that matrix against segno's), with its quiet zone of four light modules.
+    modules = page.evaluate("text => window.showcalQR.encode(text).modules", webcal)
+    light = [0] * (len(modules) + 8)
+    expected = [light] * 4 + [[0] * 4 + [int(m) for m in row] + [0] * 4 for row in modules] + [light] * 4
     size = len(expected)
     seen = [
         [int(pixels[int((y + 0.5) * height / size)][int((x + 0.5) * width / size)] < 128) for x in range(size)]
@@ -184,7 +186,7 @@ def test_qr_code_decodes(open_page, server):
     watched = open_page(**DESKTOP)
     page = watched.page
     page.goto(origin(server) + "/shows/severance")
-    width, height, pixels = png_gray(page.locator("svg.qr-code").screenshot(scale="css"))
+    width, height, pixels = png_gray(page.locator("#qr-code svg").screenshot(scale="css"))
     image = memoryview(b"".join(bytes(row) for row in pixels)).cast("B", (height, width))
     found = zxingcpp.read_barcodes(image)
     assert [(code.format, code.text) for code in found] == [
@@ -218,8 +220,8 @@ def test_feed_options_change_the_one_subscribe(open_page, server):
     assert_subscribe_block(page, "subscribe", expected)
     assert attribute(page, "href", "#subscribe-download") == f"../shows/severance.ics?{query}&download=1"
     assert page.url == f"{base}/shows/severance?{query}"
-    # Its QR code would be of the complete calendar: hidden until it can be drawn for this one.
-    assert page.locator("#qr").is_hidden()
+    # The QR code follows: it is the filtered calendar's address now.
+    assert decoded_qr(page) == expected["webcal"]
 
     # Submitting lands on the server's own rendering of the same address, at the Subscribe.
     page.get_by_role("button", name="Use these options").click()
@@ -457,8 +459,9 @@ def test_static_build_pages_fill_absolute_links(open_page, static_site, server):
     page.get_by_role("link", name="Severance", exact=True).click()
     page.wait_for_url(static_site + "/shows/severance")
     assert_subscribe_block(page, "subscribe", feed_links(static_site, "/shows/severance.ics", "Severance"))
-    # No address to draw a code of and no server for options: the page leaves both out and says nothing of it.
-    assert page.locator("#qr").is_hidden()
+    # No server for options: the page leaves them out and says nothing of it; the QR code is drawn from the
+    # page's own address (see the test below).
+    assert page.locator("#qr").is_visible()
     assert page.locator("#feed-options").count() == 0
     text = page.locator("main").inner_text()
     assert "site.url" not in text and "server" not in text
@@ -526,3 +529,23 @@ def png_gray(data: bytes) -> tuple[int, int, list[bytearray]]:
     grey = 1 if channels <= 2 else 3  # the colour channels to average
     levels = [bytearray(sum(line[x : x + grey]) // grey for x in range(0, stride, channels)) for line in rows]
     return width, height, levels
+
+
+def test_a_static_build_without_an_address_draws_the_qr_code_from_its_own(open_page, static_site):
+    """No site.url: the page script computes the webcal address from where it is served and draws its code."""
+    page = open_page(**DESKTOP).page
+    page.goto(static_site + "/shows/severance")
+    assert decoded_qr(page) == static_site.replace("http://", "webcal://") + "/shows/severance.ics"
+
+
+def decoded_qr(page) -> str:
+    """The page's QR code as zxing-cpp reads it from a screenshot."""
+    require("zxingcpp")
+    import zxingcpp
+
+    svg = page.locator("#qr-code svg")
+    assert svg.is_visible()
+    width, height, pixels = png_gray(svg.screenshot(scale="css"))
+    image = memoryview(b"".join(bytes(row) for row in pixels)).cast("B", (height, width))
+    [code] = zxingcpp.read_barcodes(image)
+    return code.text

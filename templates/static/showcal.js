@@ -116,9 +116,9 @@
     }
   }
 
-  // The QR hook: static/qr.js, once it is loaded before this script, defines window.showcalQR(text, element),
-  // which draws the code for `text` into `element`. Until then the server's SVG is kept, and a page whose
-  // address the server did not know shows no code rather than a message.
+  // The QR code of the subscribe address, drawn here by static/qr.js (window.showcalQR) from the address
+  // the page itself computed, so a static build draws it too without knowing its host. A large screen
+  // shows it (CSS); without the script there is no code, and the address is there to copy.
   function drawQr(text) {
     var figure = byId("qr");
     var slot = byId("qr-code");
@@ -127,9 +127,8 @@
       figure.hidden = false;
       return;
     }
-    if (text && typeof window.showcalQR === "function") {
-      slot.textContent = "";
-      window.showcalQR(text, slot);
+    if (text && window.showcalQR && typeof window.showcalQR.render === "function") {
+      window.showcalQR.render(slot, text, { title: figure.getAttribute("data-qr-label") || "QR code" });
       figure.setAttribute("data-qr", text);
       figure.hidden = false;
     } else {
