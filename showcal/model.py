@@ -101,6 +101,11 @@ class Event:
     url: str = ""
     season: int | None = None
     episode: int | None = None
+    """The (first) episode number: an event of several episodes (a drop) carries its first here."""
+    episodes: tuple[int, ...] = ()
+    """Every episode the event releases, in order: one for a weekly episode, several for a drop."""
+    episode_titles: tuple[str, ...] = ()
+    """The title of each of `episodes` as the run's `titles:` give it, "" where none was given."""
 
     @property
     def dated(self) -> bool:
@@ -151,7 +156,8 @@ class Site:
     title: str = "showcal"
     description: str = "Release dates of TV shows, as calendars you can subscribe to."
     url: str = ""
-    timezone: str = "UTC"
+    timezone: str | None = None
+    """The zone of a `start:` that names none; without it such a start is an error, never a silent UTC."""
     refresh: timedelta = timedelta(hours=12)
 
 

@@ -43,7 +43,7 @@ def problems(tmp_path, monkeypatch, text: str | bytes) -> list[str]:
          "events.yaml:8:17: shows[0].events[0].status: unknown status 'canceled'; did you mean 'cancelled'?"),
         ("        start: 2025-01-01T21:00\n        timezone: Europe/Londn\n",
          "events.yaml:8:19: shows[0].events[0].timezone: unknown time zone 'Europe/Londn'; did you mean 'Europe/London'?"),
-        ("        start: 2025-01-01T21:00\n        end: 2025-01-01T20:00\n",
+        ("        start: 2025-01-01T21:00\n        end: 2025-01-01T20:00\n        timezone: UTC\n",
          "events.yaml:8:14: shows[0].events[0].end: end 2025-01-01T20:00 is not after start 2025-01-01T21:00"),
         ("        date: 2025-01-10\n        until: 2025-01-01\n",
          "events.yaml:8:16: shows[0].events[0].until: until 2025-01-01 is before the date 2025-01-10; "
@@ -56,7 +56,7 @@ def problems(tmp_path, monkeypatch, text: str | bytes) -> list[str]:
          "write it as YYYY-MM-DDTHH:MM and give the zone with 'timezone:'"),
         ("        duration: 1h\n        date: 2025-01-01\n",
          "events.yaml:7:9: shows[0].events[0].duration: 'duration:' goes with 'start:'"),
-        ("        start: 2025-01-01T21:00\n        duration: a while\n",
+        ("        start: 2025-01-01T21:00\n        duration: a while\n        timezone: UTC\n",
          "events.yaml:8:19: shows[0].events[0].duration: duration 'a while' is not a length of time; "
          "write it like 45m, 2h or 1h30m"),
         ("        date: 2025-01-01\n        sources: [ftp://example.org/x]\n",
@@ -79,7 +79,7 @@ def problems(tmp_path, monkeypatch, text: str | bytes) -> list[str]:
          "events.yaml:5:9: shows[0].events[0]: needs a date: 'date: YYYY-MM-DD', 'start: YYYY-MM-DDTHH:MM' "
          "or 'tba: <hint>'"),
         ("        date: 2025-01-01\n        tba: 2026\n",
-         "events.yaml:8:9: shows[0].events[0]: give only one of 'date:', 'start:' and 'tba:'"),
+         "events.yaml:8:9: shows[0].events[0].tba: give only one of 'date:', 'start:' and 'tba:'"),
         ("        date: 2025-01-01\n        title: Again\n",
          "events.yaml:8:9: shows[0].events[0].title: duplicate key (first given on line 6); keep one"),
     ],
