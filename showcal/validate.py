@@ -184,7 +184,7 @@ def check_catalog(site: Site, entries: Sequence[ShowEntry]) -> tuple[Catalog | N
 class Fields:
     """A mapping as read with its shape: key nodes, value nodes and the values that read well."""
 
-    __slots__ = ("node", "path", "keys", "nodes", "values", "suggested", "rules_hold")
+    __slots__ = ("node", "path", "keys", "nodes", "values", "suggested", "refused", "rules_hold")
 
     def __init__(self, node: yaml.MappingNode, path: str) -> None:
         self.node = node
@@ -193,6 +193,7 @@ class Fields:
         self.nodes: dict[str, yaml.Node] = {}
         self.values: dict[str, Any] = {}
         self.suggested: set[str] = set()
+        self.refused = False
         self.rules_hold = True
 
     def __contains__(self, name: str) -> bool:
@@ -231,7 +232,9 @@ def read_mapping(report: Report, node: yaml.Node, shape: Shape, path: str) -> Fi
         if name not in keys and name not in fields.suggested:  # the unknown key's message says it already
             report.add(node, path, f"{shape.what} needs '{name}:'")
     given = {**dict.fromkeys(fields.suggested, node), **keys} if fields.suggested else keys
-    for rule in shape.rules:
+    if fields.refused:
+        fields.rules_hold = False  # the refused key's message says what to write instead
+    for rule in shape.rules if fields.rules_hold else ():
         if not rule.check(given, report, node, path):
             fields.rules_hold = False
             break
@@ -241,6 +244,7 @@ def read_mapping(report: Report, node: yaml.Node, shape: Shape, path: str) -> Fi
 def _unknown(report: Report, fields: Fields, shape: Shape, key: yaml.Node, path: str, name: str) -> None:
     if name in shape.refused:
         report.add(key, path, shape.refused[name])
+        fields.refused = True
         return
     hint = suggest(name, shape.names)  # type: ignore[attr-defined]
     if hint:
@@ -654,7 +658,7 @@ def _listed(report: Report, fields: Fields, count: int, site: Site) -> list[Rele
 def _count_mismatch(report: Report, fields: Fields, found: int, count: int, *, plain: bool) -> None:
     node, path = fields.nodes["dates"], f"{fields.path}.dates"
     if plain:
-        message = f"{found} date{'s' * (found != 1)} for {count} episodes; give one date per episode"
+        message = f"{found:,} date{'s' * (found != 1)} for {count} episodes; give one date per episode"
     else:
         message = f"the dates release {found} episodes, not the {count} of 'count:'; make them add up"
     report.add(node, path, message)

@@ -13,6 +13,7 @@ import pytest
 import vobject
 from click.testing import CliRunner
 from ical.calendar_stream import IcsCalendarStream
+from parsers import forget_vobject_zones
 
 from showcal.web import create_app
 
@@ -79,15 +80,8 @@ class Parsed:
         return self.icalendar
 
 
-def _forget_vobject_zones() -> None:
-    """vobject keeps the first VTIMEZONE it meets per TZID for the whole process; each feed brings its own."""
-    registry = vars(vobject.icalendar)["__tzidMap"]
-    for tzid in [t for t in registry if t != "UTC"]:
-        del registry[tzid]
-
-
 def parse(body: bytes) -> Parsed:
-    _forget_vobject_zones()
+    forget_vobject_zones()
     text = body.decode("utf-8")
     cal = icalendar.Calendar.from_ical(body)
     by_icalendar = {str(e["UID"]): e.decoded("DTSTART") for e in cal.walk("VEVENT")}
