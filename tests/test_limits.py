@@ -168,3 +168,17 @@ def test_the_edges_that_pass_render(tmp_path):
     for variant in (Variant(), Variant(all_day=True), Variant(utc=True), Variant(reminder=timedelta(weeks=4))):
         body = feeds.show_feed(feeds.catalog.shows[0], FeedOptions(variant=variant))
         assert body.count(b"BEGIN:VEVENT") == 7
+
+
+def test_the_readme_states_every_limit():
+    from pathlib import Path
+
+    from showcal import limits
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Limits") :].split("\n## ", 1)[0]
+    numbers = [limits.MAX_LINE, limits.MAX_TEXT, limits.MAX_URL, limits.MAX_SLUG, limits.MAX_SOURCES,
+               limits.MAX_RUN_EPISODES, limits.MAX_EPISODE, limits.MAX_SEASON, limits.MAX_SHOW_EVENTS,
+               limits.MAX_EVENTS, limits.MAX_LENGTH.days, limits.MAX_EVERY.days, limits.MAX_REFRESH.days]  # fmt: skip
+    assert [n for n in numbers if f"{n:,}" not in section] == []
+    assert f"between {limits.FIRST_DAY} and {limits.LAST_DAY}" in " ".join(section.split())

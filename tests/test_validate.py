@@ -355,3 +355,22 @@ def test_a_quoted_number_is_text(tmp_path, monkeypatch):
     assert found == [
         "events.yaml:8:17: shows[0].events[0].season: season must be a whole number, not '2'; write it without quotes"
     ]
+
+
+def test_a_show_is_checked_alone_as_a_worker_process_would(tmp_path):
+    """check_show needs only the node and the site settings, and both its input and output survive pickling."""
+    import pickle
+
+    import yaml
+
+    from showcal.validate import check_show, check_site
+
+    (tmp_path / "events.yaml").write_text(EVENT + "        start: 2025-07-01T21:00\nsite: {timezone: Asia/Tokyo}\n")
+    whole = load_catalog(tmp_path / "events.yaml")
+    root = yaml.compose((tmp_path / "events.yaml").read_text(), Loader=yaml.CSafeLoader)
+    fields = {k.value: v for k, v in root.value}
+    site, site_problems = check_site(fields["site"], file="events.yaml")
+    node = pickle.loads(pickle.dumps(fields["shows"].value[0]))
+    show, found = check_show(node, file="events.yaml", path="shows[0]", site=site)
+    assert site_problems == found == []
+    assert pickle.loads(pickle.dumps(show)) == whole.shows[0]
