@@ -123,7 +123,7 @@ def check_site(node: yaml.Node, *, file: str, path: str = "site") -> tuple[Site,
     """The site settings, and their problems. A setting with a problem is left at its default."""
     report = Report(file)
     fields = read_mapping(report, node, SITE, path)
-    values = {k: v for k, v in fields.values.items() if v is not None} if fields else {}
+    values = {k: v for k, v in fields.values.items() if v is not None and v != ""} if fields else {}
     if fields and "timezone" in fields.nodes and "timezone" not in values:
         values["timezone"] = "UTC"  # reported already; spares every start a second "no time zone" problem
     return Site(**values), report.problems

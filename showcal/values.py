@@ -191,7 +191,8 @@ class Integer(Value):
             quoted = "" if plain(node) else "; write it without quotes"
             report.add(node, path, f"{what} must be a whole number, not '{shown(value)}'{quoted}")
             return None
-        number = int(digits) if len(digits.lstrip("0")) <= DIGITS else None
+        significant = digits.lstrip("0") or "0"
+        number = int(significant) if len(significant) <= DIGITS else None
         if number is not None and number < self.minimum:
             report.add(node, path, f"{what} must be at least {self.minimum}, not {number}")
             return None
@@ -369,10 +370,11 @@ class Span(Value):
         if not value.strip() or not match:
             report.add(node, path, f"{what} '{shown(value)}' is not a length of time; write it like 45m, 2h or 1h30m")
             return None
-        if any(len(g) > DIGITS for g in match.groups() if g):
+        groups = [(g or "0").lstrip("0") or "0" for g in match.groups()]
+        if any(len(g) > DIGITS for g in groups):
             report.add(node, path, f"{what} {shown(value)} is longer than {_days(self.maximum)}")
             return None
-        days, hours, minutes = (int(g or 0) for g in match.groups())
+        days, hours, minutes = (int(g) for g in groups)
         span = timedelta(days=days, hours=hours, minutes=minutes)
         if not span:
             report.add(node, path, f"{what} must be longer than zero")
@@ -410,6 +412,7 @@ class Cadence(Value):
         if named:
             return timedelta(days=1 if named == "daily" else 7)
         size = 7 if unit == "week" else 1
+        number = number.lstrip("0") or "0"
         if len(number) > DIGITS or int(number) * size > self.maximum.days:
             report.add(node, path, f"{what} '{shown(value)}' is longer than {_days(self.maximum)}")
             return None

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 _FIXED = "is fixed at UTC{offset} all year, so times in summer would come out an hour off"
 _LEGACY = "is a legacy name kept for old systems"
+_ETC = "is a fixed UTC{offset} with no summer time (its sign is the reverse of the offset), not a place"
 
 LEGACY_ZONES: dict[str, tuple[str, str]] = {
     "EST": ("America/New_York", _FIXED.format(offset="-05:00")),
@@ -73,14 +74,14 @@ _AT_OFFSET = {
 }
 for _hours, _place in _AT_OFFSET.items():
     _offset = f"{'-' if _hours > 0 else '+'}{abs(_hours):02d}:00"
-    LEGACY_ZONES[f"Etc/GMT{_hours:+d}"] = (_place, _FIXED.format(offset=_offset) + " (the sign is inverted)")
+    LEGACY_ZONES[f"Etc/GMT{_hours:+d}"] = (_place, _ETC.format(offset=_offset))
 LEGACY_ZONES["localtime"] = (
     "",
     "is whatever zone the machine running showcal is set to, which differs between machines",
 )
 LEGACY_ZONES["Factory"] = ("", "is a placeholder with no real offset")
 for _hours in range(13, 15):
-    LEGACY_ZONES[f"Etc/GMT-{_hours}"] = ("Pacific/Kiritimati", _FIXED.format(offset=f"+{_hours}:00"))
+    LEGACY_ZONES[f"Etc/GMT-{_hours}"] = ("Pacific/Kiritimati", _ETC.format(offset=f"+{_hours}:00"))
 
 
 @lru_cache(maxsize=1)

@@ -57,6 +57,8 @@ def problems(tmp_path, events: str, *, before: str = "") -> list[str]:
          "events[0].end: end is more than 366 days after start, the limit"),
         (f"- {{id: a, title: A, date: 2025-01-01, episode: {'9' * 5000}}}",
          f"events[0].episode: episode must be at most 99,999, not {'9' * 59}…"),
+        (f"- {{id: a, title: A, start: 2025-01-01T20:00, duration: {'0' * 5000}99999999999m}}",
+         f"events[0].duration: duration {'0' * 59}… is longer than 366 days, the most allowed"),
         ("- {run: s01, count: 2000000, date: 2025-01-01, every: daily}",
          "events[0].count: count must be at most 1,000, not 2000000"),
         ("- {run: s01, first_episode: 99990, count: 20, date: 2025-01-01, every: daily}",
@@ -182,3 +184,15 @@ def test_the_readme_states_every_limit():
                limits.MAX_EVENTS, limits.MAX_LENGTH.days, limits.MAX_EVERY.days, limits.MAX_REFRESH.days]  # fmt: skip
     assert [n for n in numbers if f"{n:,}" not in section] == []
     assert f"between {limits.FIRST_DAY} and {limits.LAST_DAY}" in " ".join(section.split())
+
+
+def test_leading_zeros_of_any_length_read_as_the_number(tmp_path):
+    zeros = "0" * 5000
+    (tmp_path / "events.yaml").write_text(
+        SHOW + f"      - {{id: a, title: A, date: 2025-01-01, episode: {zeros}7}}\n"
+        f"      - {{run: s01, count: 2, start: 2025-01-01T20:00, duration: {zeros}45m, every: {zeros}1 weeks}}\n"
+    )
+    first, second, third = load_catalog(tmp_path / "events.yaml").events
+    assert first.episode == 7
+    assert (third.when.start - second.when.start).days == 7
+    assert (second.when.end - second.when.start).seconds == 45 * 60

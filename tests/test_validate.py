@@ -267,8 +267,8 @@ def test_a_weekly_run_that_lands_in_a_skipped_hour(tmp_path, monkeypatch):
         ("MST", "time zone 'MST' is fixed at UTC-07:00 all year, so times in summer would come out an hour off "
                 "(America/Phoenix keeps UTC-07:00 all year); did you mean 'America/Denver'?"),
         ("HST", "time zone 'HST' is a legacy name kept for old systems; did you mean 'Pacific/Honolulu'?"),
-        ("Etc/GMT+5", "time zone 'Etc/GMT+5' is fixed at UTC-05:00 all year, so times in summer would come out an "
-                      "hour off (the sign is inverted); did you mean 'America/New_York'?"),
+        ("Etc/GMT+5", "time zone 'Etc/GMT+5' is a fixed UTC-05:00 with no summer time (its sign is the reverse of "
+                      "the offset), not a place; did you mean 'America/New_York'?"),
         ("GMT", "time zone 'GMT' is fixed at UTC+00:00 all year, so times in summer would come out an hour off; "
                 "for UTC itself write 'UTC'; did you mean 'Europe/London'?"),
     ],
