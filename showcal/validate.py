@@ -39,7 +39,7 @@ from .values import NULL, SLUG, STR, DateOrTime, Report, node_kind, sequence, su
 from .zones import skipped, zone
 
 DEFAULT_DURATION = timedelta(hours=1)
-COMMON = ("kind", "status", "location", "description", "sources", "url", "season")
+COMMON = frozenset({"kind", "status", "location", "description", "sources", "url", "season"})
 """The keys an event and a run share, besides the date, stored on every Event as they are."""
 
 
@@ -317,8 +317,7 @@ def _events(report: Report, items: list[yaml.Node], path: str, slug: str, site: 
 
 
 def _common(fields: Fields, default_kind: str) -> dict[str, Any]:
-    values = fields.values
-    common = {k: values[k] for k in COMMON if values.get(k) is not None}
+    common = {k: v for k, v in fields.values.items() if k in COMMON and v is not None}
     common.setdefault("kind", default_kind)
     return common
 

@@ -38,7 +38,8 @@ EVERY = re.compile(r" *(?:(daily|weekly)|([0-9]+) *(day|week)s?) *")
 ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*")
 URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-LINE_BREAK = re.compile(r"[\r\n\t\u2028\u2029]")
+ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""What a one-line text may not hold: control characters, line breaks and tabs."""
 DIGITS = 9
 """Longest run of digits read as a number; anything longer is over every limit anyway."""
 
@@ -115,7 +116,7 @@ class Text(Value):
         if len(value) > self.limit:
             report.add(node, path, f"{what} is {len(value):,} characters long; the limit is {self.limit:,}")
             return None
-        bad = CONTROL.search(value) or (LINE_BREAK.search(value) if self.one_line else None)
+        bad = (ONE_LINE if self.one_line else CONTROL).search(value)
         if bad:
             where = "a line break or tab" if bad.group() in "\r\n\t\u2028\u2029" else "a control character"
             report.add(node, path, f"{what} contains {where} (U+{ord(bad.group()):04X}); remove it")
