@@ -188,16 +188,25 @@ class Shape:
     rules: tuple[Rule, ...] = ()
     refused: dict[str, str] = field(default_factory=dict)
     """Keys that belong elsewhere, with what to write instead of them here."""
+    by_name: dict[str, Key] = field(init=False, repr=False, compare=False)
+    names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    required: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    walked: frozenset[str] = field(init=False, repr=False, compare=False)
+    """Keys whose values the engine's callers walk themselves (nested mappings and lists of them)."""
+    readers: dict[str, Any] = field(init=False, repr=False, compare=False)
+    """Key name -> its value's read method, or None for a walked key."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "by_name", {k.name: k for k in self.keys})
-        object.__setattr__(self, "names", tuple(k.name for k in self.keys))
-        object.__setattr__(self, "required", tuple(k.name for k in self.keys if k.required))
         walked = frozenset(k.name for k in self.keys if isinstance(k.value, (Nested, Shows, Events, Releases)))
-        object.__setattr__(self, "walked", walked)
-        # name -> the value's read method, or None for what the engine's callers walk themselves
-        readers = {k.name: None if k.name in walked else k.value.read for k in self.keys}
-        object.__setattr__(self, "readers", readers)
+        derived = {
+            "by_name": {k.name: k for k in self.keys},
+            "names": tuple(k.name for k in self.keys),
+            "required": tuple(k.name for k in self.keys if k.required),
+            "walked": walked,
+            "readers": {k.name: None if k.name in walked else k.value.read for k in self.keys},
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
 
 
 # -- keys shared by events and runs -----------------------------------------------

@@ -45,8 +45,8 @@ def _shape(shape: Shape) -> dict[str, Any]:
         "properties": properties,
         "additionalProperties": False,
     }
-    if shape.required:  # type: ignore[attr-defined]
-        out["required"] = list(shape.required)  # type: ignore[attr-defined]
+    if shape.required:
+        out["required"] = list(shape.required)
     if shape.rules:
         out["allOf"] = [rule.schema() for rule in shape.rules]
     return out
