@@ -193,3 +193,19 @@ def test_times_in_dates_take_the_run_zone_and_length(tmp_path):
 )  # fmt: skip
 def test_runs_that_make_no_sense(tmp_path, body, expected):
     assert problems(tmp_path, body) == [f"shows[0].{expected}"]
+
+
+def test_every_release_pattern_in_one_fixture_renders_for_subscribers():
+    catalog = load_catalog(ROOT / "tests" / "data" / "releases.yaml")
+    feeds = Feeds(catalog)
+    summaries = {s.summary for s in read_feed(feeds.combined())}
+    assert {
+        "Example Weekly: S1 E1: Arrival (season premiere)",
+        "Example Weekly: S1 E4 (season finale)",
+        "Example Drops: S1 E1–E3 (season premiere)",
+        "Example Drops: S1 E7–E8 (season finale)",
+        "Example Binge: S2 E1–E10 (season premiere)",
+        "Example Irregular: S3 E1–E7",
+        "Example Irregular: S3 E8–E9 (season finale)",
+    } <= summaries
+    assert len(summaries) == 4 + 3 + 1 + 2
