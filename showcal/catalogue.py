@@ -25,9 +25,10 @@ from . import parallel
 from .chunks import Chunk, digest, split
 from .errors import DataError, Problem
 from .files import data_entries, data_files, read_data
+from .limits import MAX_EVENTS
 from .load import compose_data
 from .model import Catalog, Show, Site
-from .validate import Checker
+from .validate import check_heads, check_show, claimed_slug, show_items
 
 __all__ = ["data_files"]
 
@@ -157,9 +158,8 @@ def file_bytes(info: FileInfo, data: dict[str, bytes]) -> bytes | None:
 
 def settings(infos: Sequence[FileInfo], data: dict[str, bytes]) -> Settings:
     """The one `site:` section of the data set, whichever file holds it; every file's top-level keys checked."""
-    checker = Checker()
-    site: Site | None = None
     problems: list[Problem] = []
+    documents: list[tuple[str, yaml.Node]] = []
     for info in infos:
         raw = file_bytes(info, data)
         if raw is None:
@@ -170,18 +170,10 @@ def settings(infos: Sequence[FileInfo], data: dict[str, bytes]) -> Settings:
         if found and info.cut:  # the head alone does not parse: the whole file's problems say why
             node, found = compose_data(info.name, raw)
         problems += found
-        if node is None or found:
-            continue
-        checker.file = info.name
-        fields = checker.mapping(node, "", ("site", "shows"), "a data file")
-        if "site" in fields and site is not None:
-            checker.problem(fields["site"][0], "site", "site settings are given in another file already")
-        elif "site" in fields:
-            site = checker.site(fields["site"][1])
-        if "shows" not in fields and isinstance(node, yaml.MappingNode) and "site" not in fields:
-            checker.problem(node, "", "a data file needs a 'shows:' list")
-    site = site or Site()
-    return Settings(site, digest(repr(site).encode()), problems + checker.problems)
+        if node is not None and not found:
+            documents.append((info.name, node))
+    site, found, _ = check_heads(documents)
+    return Settings(site, digest(repr(site).encode()), problems + found)
 
 
 # -- one piece at a time -------------------------------------------------------------------------
@@ -195,26 +187,22 @@ def check_piece(piece: Chunk, raw: bytes, site: Site) -> Checked:
         result.problems = found
         result.unparsed = piece.index != WHOLE
         return result
-    checker = Checker()
-    checker.file = piece.file
     if piece.index == WHOLE:
         shows = _shows_of(node)
-        listed = checker.sequence(shows, "shows", "shows") if shows is not None else []
-        items = [(item, f"shows[{n}]") for n, item in enumerate(listed)]
+        items = show_items(piece.file, shows, result.problems) if shows is not None else []
     else:
         values = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        items = [(item, piece.path) for item in values]
-    for item, path in items:
-        before = len(checker.problems)
-        show = checker.show(item, path, site)
-        if show is None or len(checker.problems) > before:
-            continue
-        result.shows.append(show)
-        result.events += len(show.events)
-        result.dated += sum(e.dated for e in show.events)
-        mark = _slug_node(item).start_mark
-        result.slugs[show.slug] = (mark.line + 1, mark.column + 1, f"{path}.slug")
-    result.problems = checker.problems
+        items = [(piece.path, item) for item in values]
+    for path, item in items:
+        show, found = check_show(item, file=piece.file, path=path, site=site)
+        result.problems += found
+        slug = claimed_slug(item)
+        if slug is not None:
+            result.slugs[slug.value] = (slug.start_mark.line + 1, slug.start_mark.column + 1, f"{path}.slug")
+        if show is not None:
+            result.shows.append(show)
+            result.events += len(show.events)
+            result.dated += len(show.dated_events)
     return result
 
 
@@ -222,12 +210,6 @@ def _shows_of(node: yaml.Node) -> yaml.Node | None:
     if not isinstance(node, yaml.MappingNode):
         return None
     return next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == "shows"), None)
-
-
-def _slug_node(node: yaml.Node) -> yaml.Node:
-    if isinstance(node, yaml.MappingNode):
-        return next((v for k, v in node.value if k.value == "slug"), node)
-    return node
 
 
 _SHARED: dict[str, object] = {}
@@ -275,6 +257,7 @@ def settle(infos: Sequence[FileInfo], data: dict[str, bytes], site: Site, checke
                 checked.append(check_piece(Chunk(info.name, WHOLE, 0, len(raw), info.digest), raw, site))
     _file_lines(data, checked)
     duplicate_slugs(infos, checked)
+    _too_many_events(infos, checked)
     return checked
 
 
@@ -309,6 +292,19 @@ def duplicate_slugs(infos: Sequence[FileInfo], checked: list[Checked]) -> None:
             else:
                 seen[slug] = (result.file, line)
         result.shows = [show for show in result.shows if show.slug not in repeated]
+
+
+def _too_many_events(infos: Sequence[FileInfo], checked: list[Checked]) -> None:
+    total = 0
+    for result in ordered(infos, checked):
+        before, total = total, total + result.events
+        if before <= MAX_EVENTS < total:
+            line, column, path = next(iter(result.slugs.values()), (1, 1, ""))
+            message = (
+                f"with this show the catalogue holds more than {MAX_EVENTS:,} events, the limit;"
+                " split the data into several sites"
+            )
+            result.problems.append(Problem(result.file, line, column, path.removesuffix(".slug"), message))
 
 
 def ordered(infos: Sequence[FileInfo], checked: Iterable[Checked]) -> list[Checked]:

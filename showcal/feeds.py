@@ -11,6 +11,7 @@ events alone and never on the rest of the catalogue.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,9 +21,8 @@ from urllib.parse import urlencode
 from icalendar import Alarm, Calendar, vDuration, vText
 from icalendar import Event as VEvent
 
-from .model import KIND_LABELS, AllDay, Catalog, Event, Show, Site, Timed
+from .model import KIND_LABELS, AllDay, Catalog, Event, Show, Site, Stamp, Timed
 from .options import FeedOptions, Variant
-from .revisions import Stamp
 from .timezones import vtimezone
 
 PRODID = "-//showcal//showcal//EN"
@@ -135,30 +135,59 @@ def _unambiguous(moment: datetime) -> datetime:
     return moment
 
 
+def event_fields(event: Event, show: Show, variant: Variant = Variant()) -> dict:
+    """Everything an event's calendar entry says, bar its revision: what its bytes depend on."""
+    start, end = _times(event, variant)
+    return {
+        "uid": event.uid,
+        "summary": summary(event, show, variant),
+        "start": start,
+        "end": end,
+        "status": "CANCELLED" if event.status in ("cancelled", "postponed") else event.status.upper(),
+        "categories": [KIND_LABELS[event.kind], show.title],
+        "description": description(event, show, variant) or None,
+        "url": event_url(event, show) or None,
+        "location": event.location or None,
+        "reminder": variant.reminder,
+    }
+
+
+def content_digest(event: Event, show: Show) -> str:
+    """A fingerprint of what the event's default entry says: it changes exactly when a subscriber's copy would."""
+    fields = event_fields(event, show)
+    text = "\x1f".join(f"{name}={_canonical(value)}" for name, value in fields.items())
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def _canonical(value: object) -> str:
+    if isinstance(value, datetime):
+        return f"{value.isoformat()}[{value.tzinfo}]"
+    return repr(value)
+
+
 def render_event(event: Event, show: Show, stamp: Stamp, variant: Variant = Variant()) -> bytes:
     """One VEVENT; nothing in it depends on the clock, the host or other events."""
-    start, end = _times(event, variant)
-    text = summary(event, show, variant)
+    fields = event_fields(event, show, variant)
     vevent = VEvent.new(
-        uid=event.uid,
+        uid=fields["uid"],
         stamp=stamp.modified,
         last_modified=stamp.modified,
         sequence=stamp.sequence,
-        summary=text,
-        start=start,
-        end=end,
-        status="CANCELLED" if event.status in ("cancelled", "postponed") else event.status.upper(),
+        summary=fields["summary"],
+        start=fields["start"],
+        end=fields["end"],
+        status=fields["status"],
         transparency="TRANSPARENT",
-        categories=[KIND_LABELS[event.kind], show.title],
-        description=description(event, show, variant) or None,
-        url=event_url(event, show) or None,
+        categories=fields["categories"],
+        description=fields["description"],
+        url=fields["url"],
     )
-    if event.location:
-        vevent.add("location", event.location)
+    if fields["location"]:
+        vevent.add("location", fields["location"])
     if variant.reminder is not None:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", text)
+        alarm.add("description", fields["summary"])
         alarm.add("trigger", -variant.reminder)
         vevent.add_component(alarm)
     return vevent.to_ical()

@@ -8,7 +8,7 @@ library's dates, times and zones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Literal
 
@@ -101,6 +101,11 @@ class Event:
     url: str = ""
     season: int | None = None
     episode: int | None = None
+    """The (first) episode number: an event of several episodes (a drop) carries its first here."""
+    episodes: tuple[int, ...] = ()
+    """Every episode the event releases, in order: one for a weekly episode, several for a drop."""
+    episode_titles: tuple[str, ...] = ()
+    """The title of each of `episodes` as the run's `titles:` give it, "" where none was given."""
 
     @property
     def dated(self) -> bool:
@@ -151,7 +156,8 @@ class Site:
     title: str = "showcal"
     description: str = "Release dates of TV shows, as calendars you can subscribe to."
     url: str = ""
-    timezone: str = "UTC"
+    timezone: str | None = None
+    """The zone of a `start:` that names none; without it such a start is an error, never a silent UTC."""
     refresh: timedelta = timedelta(hours=12)
 
 
@@ -170,3 +176,14 @@ class Catalog:
     @property
     def events(self) -> tuple[Event, ...]:
         return tuple(e for s in self.shows for e in s.events)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """An event's revision: SEQUENCE, and the LAST-MODIFIED/DTSTAMP of that revision (see revisions.py)."""
+
+    sequence: int = 0
+    modified: datetime = EPOCH

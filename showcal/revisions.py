@@ -21,17 +21,16 @@ server only reads it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from .model import AllDay, Catalog, Event, Show, Timed
+from .feeds import content_digest
+from .model import EPOCH, AllDay, Catalog, Event, Show, Stamp, Timed
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_SECOND = timedelta(seconds=1)
 FORMAT = 1
 CHANGES_KEPT = 50
@@ -39,14 +38,6 @@ CHANGES_KEPT = 50
 SITE_CHANGES_KEPT = 200
 RECORD_DIR = ".showcal"
 """Beside the published files: the record travels (and is committed) with the build it describes."""
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """An event's revision: SEQUENCE, and the LAST-MODIFIED/DTSTAMP of that revision."""
-
-    sequence: int = 0
-    modified: datetime = EPOCH
 
 
 @dataclass(frozen=True)
@@ -115,27 +106,13 @@ class ShowRevision:
 
 
 def digest(event: Event, show: Show) -> str:
-    """A fingerprint of the event's content and the show fields its calendar entry shows.
+    """A fingerprint of what the event's calendar entry says (its revision aside), as the feeds render it.
 
-    Fields still at their defaults are left out, so a field added to the model
-    later does not change every existing digest (and every SEQUENCE with it).
+    Taken over the values the renderer writes rather than the model's
+    fields, so a field added to the model, or a change of how it is stored,
+    changes no digest (and no SEQUENCE) unless subscribers' copies change.
     """
-    parts = [_fields_text(event), show.title, show.network, show.homepage]
-    return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=10).hexdigest()
-
-
-def _fields_text(value: object) -> str:
-    out = []
-    for spec in fields(value):  # type: ignore[arg-type]
-        item = getattr(value, spec.name)
-        if spec.default is not item and spec.default == item:
-            continue
-        if hasattr(item, "__dataclass_fields__"):
-            item = f"{type(item).__name__}({_fields_text(item)})"
-        elif isinstance(item, datetime):
-            item = f"{item.isoformat()}[{item.tzinfo}]"
-        out.append(f"{spec.name}={item!s}" if isinstance(item, str) else f"{spec.name}={item!r}")
-    return "\x1e".join(out)
+    return content_digest(event, show)
 
 
 def snapshot(event: Event) -> Snapshot:

@@ -127,9 +127,9 @@ Found = tuple[int, int, str] | None
 
 @lru_cache(maxsize=1)
 def _known_keys() -> frozenset[str]:
-    from .validate import EVENT_KEYS, RUN_KEYS, SHOW_KEYS, SITE_KEYS
+    from .rules import EVENT, FILE, RELEASE, RUN, SHOW, SITE
 
-    return frozenset((*SITE_KEYS, *SHOW_KEYS, *EVENT_KEYS, *RUN_KEYS, "site", "shows"))
+    return frozenset(name for shape in (FILE, SITE, SHOW, EVENT, RUN, RELEASE) for name in shape.names)
 
 
 # -- pieces of messages ------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 import vobject
 from click.testing import CliRunner
 from ical.calendar_stream import IcsCalendarStream
+from parsers import forget_vobject_zones
 
 from showcal.web import create_app
 
@@ -80,6 +81,7 @@ class Parsed:
 
 
 def parse(body: bytes) -> Parsed:
+    forget_vobject_zones()
     text = body.decode("utf-8")
     cal = icalendar.Calendar.from_ical(body)
     by_icalendar = {str(e["UID"]): e.decoded("DTSTART") for e in cal.walk("VEVENT")}

@@ -63,7 +63,15 @@ def with_ical(data: bytes) -> list[Seen]:
     ]
 
 
+def forget_vobject_zones() -> None:
+    """vobject keeps the first VTIMEZONE it meets per TZID for the whole process; each feed brings its own."""
+    registry = vars(vobject.icalendar)["__tzidMap"]
+    for tzid in [t for t in registry if t != "UTC"]:
+        del registry[tzid]
+
+
 def with_vobject(data: bytes) -> list[Seen]:
+    forget_vobject_zones()
     cal = vobject.readOne(data.decode("utf-8"))
     return [
         Seen(

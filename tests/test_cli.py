@@ -34,14 +34,14 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def test_validate_the_shipped_data(cli, workdir):
     result = cli.invoke(main, ["validate"])
-    assert (result.exit_code, result.output) == (0, "events.yaml: OK, 1 show, 12 dated events, 1 to be announced\n")
+    assert (result.exit_code, result.output) == (0, "events.yaml: OK, 2 shows, 16 dated events, 1 to be announced\n")
 
 
 def test_build_prints_one_summary_line(cli, workdir):
     result = cli.invoke(main, ["build", "events.yaml", "--out", "site"])
     assert result.exit_code == 0
     files = len(tree(workdir / "site"))
-    assert result.output.startswith(f"site: {files} files ({files} written, 0 unchanged, 0 removed) for 1 show, ")
+    assert result.output.startswith(f"site: {files} files ({files} written, 0 unchanged, 0 removed) for 2 shows, ")
     assert result.output.count("\n") == 1
     again = cli.invoke(main, ["build", "events.yaml", "--out", "site", "--quiet"])
     assert (again.exit_code, again.output) == (0, "")

@@ -202,7 +202,7 @@ def test_serve_show_page(served, built):
     assert google.netloc == "calendar.google.com"
     assert parse_qs(google.query)["cid"] == [f"webcal://{host}/shows/severance.ics"]
     assert urlsplit(page.by_id("subscribe-outlook")["href"]).netloc == "outlook.live.com"
-    assert [a for t, a in page.tags if t == "svg" and a.get("class") == "qr-code"]
+    assert page.by_id("qr")["data-qr-label"] == "QR code for subscribing to Severance", "drawn by qr.js"
     loaded = [a.get("src") or a.get("href") for t, a in page.tags if t in ("script", "link", "img", "iframe", "source")]
     assert loaded and all(not urlsplit(url).netloc for url in loaded)
     assert "default-src 'none'" in headers["content-security-policy"]

@@ -43,7 +43,7 @@ def problems(tmp_path, monkeypatch, text: str | bytes) -> list[str]:
          "events.yaml:8:17: shows[0].events[0].status: unknown status 'canceled'; did you mean 'cancelled'?"),
         ("        start: 2025-01-01T21:00\n        timezone: Europe/Londn\n",
          "events.yaml:8:19: shows[0].events[0].timezone: unknown time zone 'Europe/Londn'; did you mean 'Europe/London'?"),
-        ("        start: 2025-01-01T21:00\n        end: 2025-01-01T20:00\n",
+        ("        start: 2025-01-01T21:00\n        end: 2025-01-01T20:00\n        timezone: UTC\n",
          "events.yaml:8:14: shows[0].events[0].end: end 2025-01-01T20:00 is not after start 2025-01-01T21:00"),
         ("        date: 2025-01-10\n        until: 2025-01-01\n",
          "events.yaml:8:16: shows[0].events[0].until: until 2025-01-01 is before the date 2025-01-10; "
@@ -56,7 +56,7 @@ def problems(tmp_path, monkeypatch, text: str | bytes) -> list[str]:
          "write it as YYYY-MM-DDTHH:MM and give the zone with 'timezone:'"),
         ("        duration: 1h\n        date: 2025-01-01\n",
          "events.yaml:7:9: shows[0].events[0].duration: 'duration:' goes with 'start:'"),
-        ("        start: 2025-01-01T21:00\n        duration: a while\n",
+        ("        start: 2025-01-01T21:00\n        duration: a while\n        timezone: UTC\n",
          "events.yaml:8:19: shows[0].events[0].duration: duration 'a while' is not a length of time; "
          "write it like 45m, 2h or 1h30m"),
         ("        date: 2025-01-01\n        sources: [ftp://example.org/x]\n",
@@ -79,7 +79,7 @@ def problems(tmp_path, monkeypatch, text: str | bytes) -> list[str]:
          "events.yaml:5:9: shows[0].events[0]: needs a date: 'date: YYYY-MM-DD', 'start: YYYY-MM-DDTHH:MM' "
          "or 'tba: <hint>'"),
         ("        date: 2025-01-01\n        tba: 2026\n",
-         "events.yaml:8:9: shows[0].events[0]: give only one of 'date:', 'start:' and 'tba:'"),
+         "events.yaml:8:9: shows[0].events[0].tba: give only one of 'date:', 'start:' and 'tba:'"),
         ("        date: 2025-01-01\n        title: Again\n",
          "events.yaml:8:9: shows[0].events[0].title: duplicate key (first given on line 6); keep one"),
     ],
@@ -252,3 +252,125 @@ def test_a_weekly_run_that_lands_in_a_skipped_hour(tmp_path, monkeypatch):
         "events.yaml:7:16: shows[0].events[0].start: episode 3 of this run would start at 2025-03-09T02:30, "
         "which does not exist in America/New_York (the clocks skip it); choose a start time outside the change"
     ]
+
+
+# Zones: no silent UTC, no legacy names
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("EST", "time zone 'EST' is fixed at UTC-05:00 all year, so times in summer would come out an hour off; "
+                "did you mean 'America/New_York'?"),
+        ("PST8PDT", "time zone 'PST8PDT' is a legacy name kept for old systems; did you mean 'America/Los_Angeles'?"),
+        ("CST6CDT", "time zone 'CST6CDT' is a legacy name kept for old systems; did you mean 'America/Chicago'?"),
+        ("MST", "time zone 'MST' is fixed at UTC-07:00 all year, so times in summer would come out an hour off "
+                "(America/Phoenix keeps UTC-07:00 all year); did you mean 'America/Denver'?"),
+        ("HST", "time zone 'HST' is a legacy name kept for old systems; did you mean 'Pacific/Honolulu'?"),
+        ("Etc/GMT+5", "time zone 'Etc/GMT+5' is a fixed UTC-05:00 with no summer time (its sign is the reverse of "
+                      "the offset), not a place; did you mean 'America/New_York'?"),
+        ("GMT", "time zone 'GMT' is fixed at UTC+00:00 all year, so times in summer would come out an hour off; "
+                "for UTC itself write 'UTC'; did you mean 'Europe/London'?"),
+    ],
+)  # fmt: skip
+def test_legacy_zone_names_are_refused_with_the_place_meant(tmp_path, monkeypatch, name, expected):
+    text = EVENT + f"        start: 2025-07-01T21:00\n        timezone: {name}\n"
+    assert problems(tmp_path, monkeypatch, text) == [f"events.yaml:8:19: shows[0].events[0].timezone: {expected}"]
+
+
+def test_a_start_with_no_zone_anywhere_is_a_problem_not_utc(tmp_path, monkeypatch):
+    assert problems(tmp_path, monkeypatch, EVENT + "        start: 2025-07-01T21:00\n") == [
+        "events.yaml:7:16: shows[0].events[0].start: start has no time zone; add 'timezone:' (such as "
+        "America/New_York) here, or under 'site:' for every event"
+    ]
+
+
+def test_utc_may_be_named(tmp_path):
+    (tmp_path / "events.yaml").write_text(EVENT + "        start: 2025-07-01T21:00\n        timezone: UTC\n")
+    (event,) = load_catalog(tmp_path / "events.yaml").events
+    assert event.when.start.utcoffset().total_seconds() == 0
+
+
+# Every problem in one run
+
+
+def test_duplicate_ids_are_reported_with_everything_else(tmp_path, monkeypatch):
+    found = problems(
+        tmp_path,
+        monkeypatch,
+        """\
+        shows:
+          - slug: example-show
+            title: Example Show
+            events:
+              - {id: pilot, title: Pilot, date: 2025-02-30}
+              - {id: pilot, title: Pilot again, date: 2025-03-01, kind: premier}
+              - {run: s01, count: 2, date: 2025-01-01, every: weekly, status: maybe}
+              - {id: s01e02, title: Clash, date: 2025-01-01}
+          - {slug: example-show, title: Again, homepage: nowhere}
+        """,
+    )
+    assert found == [
+        "events.yaml:5:41: shows[0].events[0].date: date 2025-02-30 does not exist (day is out of range for month)",
+        "events.yaml:6:14: shows[0].events[1].id: duplicate event id 'pilot' in this show (first on line 5); "
+        "ids must be unique within a show",
+        "events.yaml:6:65: shows[0].events[1].kind: unknown kind 'premier'; did you mean 'premiere'?",
+        "events.yaml:7:71: shows[0].events[2].status: unknown status 'maybe'; use one of: confirmed, tentative, "
+        "cancelled, postponed",
+        "events.yaml:8:14: shows[0].events[3].id: duplicate event id 's01e02' in this show (first on line 7); "
+        "ids must be unique within a show",
+        "events.yaml:9:12: shows[1].slug: duplicate show slug 'example-show' (also at events.yaml:2); "
+        "slugs must be unique",
+        "events.yaml:9:50: shows[1].homepage: homepage 'nowhere' is not a web address; write it as https://host/path",
+    ]
+
+
+def test_a_settings_file_in_a_folder_is_accepted(tmp_path):
+    (tmp_path / "site.yaml").write_text("site:\n  title: Example listings\n  timezone: Europe/Paris\n")
+    (tmp_path / "shows.yaml").write_text(
+        "shows:\n  - {slug: a, title: A, events: [{id: x, title: X, start: 2025-07-01T21:00}]}\n"
+    )
+    catalog = load_catalog(tmp_path)
+    assert catalog.site.title == "Example listings"
+    assert catalog.events[0].when.timezone == "Europe/Paris"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("yes", "premiere must be true or false, not 'yes'"),
+        ('"true"', "premiere must be true or false, not 'true'"),
+    ],
+)
+def test_booleans_are_what_a_yaml_1_2_editor_calls_booleans(tmp_path, monkeypatch, value, expected):
+    text = (
+        "shows:\n  - slug: a\n    title: A\n    events:\n      - {run: s01, count: 1, date: 2025-01-01, every: weekly, "
+    )
+    found = problems(tmp_path, monkeypatch, text + f"premiere: {value}}}\n")
+    assert [p.split(": ", 2)[2] for p in found] == [expected]
+
+
+def test_a_quoted_number_is_text(tmp_path, monkeypatch):
+    found = problems(tmp_path, monkeypatch, EVENT + '        date: 2025-01-01\n        season: "2"\n')
+    assert found == [
+        "events.yaml:8:17: shows[0].events[0].season: season must be a whole number, not '2'; write it without quotes"
+    ]
+
+
+def test_a_show_is_checked_alone_as_a_worker_process_would(tmp_path):
+    """check_show needs only the node and the site settings, and both its input and output survive pickling."""
+    import pickle
+
+    import yaml
+
+    from showcal.validate import check_show, check_site
+
+    (tmp_path / "events.yaml").write_text(EVENT + "        start: 2025-07-01T21:00\nsite: {timezone: Asia/Tokyo}\n")
+    whole = load_catalog(tmp_path / "events.yaml")
+    root = yaml.compose((tmp_path / "events.yaml").read_text(), Loader=yaml.CSafeLoader)
+    fields = {k.value: v for k, v in root.value}
+    site, site_problems = check_site(fields["site"], file="events.yaml")
+    node = pickle.loads(pickle.dumps(fields["shows"].value[0]))
+    show, found = check_show(node, file="events.yaml", path="shows[0]", site=site)
+    assert site_problems == found == []
+    assert pickle.loads(pickle.dumps(show)) == whole.shows[0]

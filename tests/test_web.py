@@ -21,6 +21,7 @@ from showcal.web import create_app
 SEVERANCE_UIDS = {"ccxp24-panel.severance@showcal", "s1-blu-ray.severance@showcal"} | {
     f"s02e{n:02d}.severance@showcal" for n in range(1, 11)
 }
+ANDOR_UIDS = {f"s02e{n:02d}.andor@showcal" for n in (1, 4, 7, 10)}
 
 
 class Elements(HTMLParser):
@@ -119,7 +120,7 @@ def test_download_link_alone_adds_an_attachment(client):
 
 def test_combined_feed_and_single_event_share_uids(client, parse_feed):
     combined = parse_feed(client.get("/all.ics").data).starts
-    assert set(combined) == SEVERANCE_UIDS
+    assert set(combined) == SEVERANCE_UIDS | ANDOR_UIDS
     single = client.get("/shows/severance/s02e05.ics")
     assert single.status_code == 200
     assert single.headers["Content-Type"] == "text/calendar; charset=utf-8"
@@ -373,7 +374,7 @@ def test_feed_options_form_without_script_lands_on_the_subscribe_it_built(client
 def test_api(client):
     shows = client.get("/api/shows.json")
     assert shows.headers["Content-Type"] == "application/json"
-    assert [s["slug"] for s in shows.json["shows"]] == ["severance"]
+    assert [s["slug"] for s in shows.json["shows"]] == ["severance", "andor"]
     detail = client.get("/api/shows/severance.json").json
     dated = {e["uid"]: e["date"] for e in detail["events"] if e.get("uid")}
     assert dated["s02e01.severance@showcal"] == "2025-01-17"
