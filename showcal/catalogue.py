@@ -359,3 +359,8 @@ def _check_all(path: Path, progress: Callable[[int], None] | None, *, models: bo
     if problems:
         raise DataError(problems)
     return found, checked
+
+
+def data_mtimes(infos: Iterable[FileInfo]) -> list[float]:
+    """The files' modification times: the newest is the time of the data (see revisions.data_time)."""
+    return [info.mtime for info in infos]

@@ -91,44 +91,58 @@ def encode_events(events: Iterable[Event]) -> str:
 
 
 @dataclass(frozen=True)
-class Row:
-    """One show as a line of the catalogue."""
+class Summary:
+    """A show as the catalogue lists it: what the index, the browse pages, the search and the JSON list need.
 
-    show: Show
+    Small and made from the show alone, so a build keeps one per show
+    between runs and lists 10,000 shows without reading any of them again.
+    """
+
+    slug: str
+    title: str
+    network: str
+    homepage: str
+    description: str
     key: str
-    events: tuple[Event, ...]
     encoded: str
+    dated: int
+    undated: int
+    first: date | None
+    last: date | None
 
     @property
     def letter(self) -> str:
         return letter(self.key)
 
-    @property
-    def first(self) -> date | None:
-        return self.events[0].first_day if self.events else None
 
-    @property
-    def last(self) -> date | None:
-        return max(e.last_day for e in self.events) if self.events else None
+def summarize(show: Show, dated: Sequence[Event]) -> Summary:
+    """The show's summary; `dated` are its dated events in date order."""
+    return Summary(
+        show.slug,
+        show.title,
+        show.network,
+        show.homepage,
+        show.description,
+        sort_key(show.title),
+        encode_events(dated),
+        len(dated),
+        len(show.undated_events),
+        dated[0].first_day if dated else None,
+        max(e.last_day for e in dated) if dated else None,  # type: ignore[type-var]
+    )
 
 
 class Listing:
     """Every show in title order, cut into browse pages; made once per data version."""
 
-    def __init__(self, feeds: Feeds):
-        rows = [
-            Row(show, sort_key(show.title), events, encode_events(events))
-            for show in feeds.catalog.shows
-            for events in (feeds.by_show[show.slug],)
-        ]
-        rows.sort(key=lambda r: (r.key, r.show.slug))
-        self.rows: tuple[Row, ...] = tuple(rows)
+    def __init__(self, summaries: Iterable[Summary]):
+        self.rows: tuple[Summary, ...] = tuple(sorted(summaries, key=lambda s: (s.key, s.slug)))
 
     @property
     def pages(self) -> int:
         return max(1, -(-len(self.rows) // PAGE_SIZE))
 
-    def page(self, number: int) -> Sequence[Row]:
+    def page(self, number: int) -> Sequence[Summary]:
         """Rows of browse page `number` (from 1); IndexError past the last."""
         if not 1 <= number <= self.pages:
             raise IndexError(number)
@@ -144,7 +158,7 @@ class Listing:
 
     @cached_property
     def networks(self) -> list[str]:
-        return sorted({r.show.network for r in self.rows if r.show.network}, key=sort_key)
+        return sorted({r.network for r in self.rows if r.network}, key=sort_key)
 
     def search_index(self) -> dict:
         """What the page script searches: per show its slug, title, network and encoded dates, in title order."""
@@ -152,7 +166,7 @@ class Listing:
         return {
             "kinds": list(KINDS),
             "networks": self.networks,
-            "shows": [[r.show.slug, r.show.title, network_index.get(r.show.network, -1), r.encoded] for r in self.rows],
+            "shows": [[r.slug, r.title, network_index.get(r.network, -1), r.encoded] for r in self.rows],
         }
 
 
@@ -163,5 +177,5 @@ def listing(feeds: Feeds) -> Listing:
     """The Listing of this data version, made the first time a page asks for it."""
     found = _listings.get(feeds)
     if found is None:
-        found = _listings[feeds] = Listing(feeds)
+        found = _listings[feeds] = Listing(summarize(s, feeds.by_show[s.slug]) for s in feeds.catalog.shows)
     return found

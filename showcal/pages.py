@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import calendar as calendar_module
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from functools import lru_cache
@@ -27,8 +27,8 @@ from urllib.parse import quote, urlencode
 import jinja2
 
 from .feeds import Feeds, description, summary
-from .listing import INDEX_ROWS, Row, active, listing, next_event
-from .model import KIND_GROUPS, KIND_LABELS, KINDS, AllDay, Event, Show, Timed
+from .listing import INDEX_ROWS, Listing, Summary, active, listing, next_event, summarize
+from .model import KIND_GROUPS, KIND_LABELS, KINDS, AllDay, Event, Show, Site, Timed
 from .options import PARAMETERS, FeedOptions
 from .site import event_path
 
@@ -304,9 +304,8 @@ def _absolute(base: str, path: str) -> str:
     return f"{base.rstrip('/')}/{path}" if base else ""
 
 
-def _site_context(feeds: Feeds, base: str, today: date | None, path: str) -> dict:
+def _site_context(site: Site, base: str, today: date | None, path: str) -> dict:
     """What every page's head and frame need."""
-    site = feeds.catalog.site
     return {
         "site": site,
         "site_title": site.title,
@@ -318,63 +317,85 @@ def _site_context(feeds: Feeds, base: str, today: date | None, path: str) -> dic
     }
 
 
+Upcoming = Callable[[str, date], "EventView | None"]
+"""A show's next date by slug, for a page that knows today (the server); a static build has none."""
+
+
 @dataclass(frozen=True)
 class RowView:
     """A catalogue row as a page prints it."""
 
-    row: Row
+    row: Summary
     root: str
     base: str
     next: EventView | None
 
     @property
-    def show(self) -> Show:
-        return self.row.show
+    def show(self) -> Summary:
+        return self.row
 
     @property
     def page(self) -> str:
-        return self.root + show_path(self.show.slug)
+        return self.root + show_path(self.row.slug)
 
     @property
     def subscribe(self) -> Subscribe:
-        return subscribe(self.base, self.root, feed_path(self.show.slug), self.show.title)
+        return subscribe(self.base, self.root, feed_path(self.row.slug), self.row.title)
 
     @property
     def span(self) -> str:
         """Without a date to count from (a static build read without JavaScript): how many dates, from when to when."""
-        if not self.row.events:
+        if not self.row.dated:
             return ""
-        count = len(self.row.events)
+        count = self.row.dated
         first, last = self.row.first, self.row.last
+        assert first is not None and last is not None
         dates = f"{count} date" + ("s" if count != 1 else "")
         if (first.year, first.month) == (last.year, last.month):
             return f"{dates}, {first:%b} {first.year}"
         return f"{dates}, {first:%b} {first.year} to {last:%b} {last.year}"
 
 
-def _rows(rows: Sequence[Row], root: str, base: str, today: date | None) -> list[RowView]:
-    views = []
-    for row in rows:
-        upcoming = next_event(row.events, today) if today is not None else None
-        views.append(RowView(row, root, base, EventView(upcoming, row.show, root) if upcoming else None))
-    return views
+def _rows(
+    rows: Sequence[Summary], root: str, base: str, today: date | None, upcoming: Upcoming | None
+) -> list[RowView]:
+    def coming(row: Summary) -> EventView | None:
+        return upcoming(row.slug, today) if upcoming is not None and today is not None else None
+
+    return [RowView(row, root, base, coming(row)) for row in rows]
+
+
+def upcoming_of(feeds: Feeds, root: str = "") -> Upcoming:
+    """Each show's next date as the server, which knows today, prints it."""
+
+    def find(slug: str, today: date) -> EventView | None:
+        show = feeds.catalog.show(slug)
+        found = next_event(feeds.by_show[slug], today) if show is not None else None
+        return EventView(found, show, root) if found is not None and show is not None else None
+
+    return find
 
 
 def index_page(feeds: Feeds, *, base: str, today: date | None) -> bytes:
+    """The index of a data version the server holds (see `catalogue_index`)."""
+    return catalogue_index(feeds.catalog.site, listing(feeds), base=base, today=today, upcoming=upcoming_of(feeds))
+
+
+def catalogue_index(
+    site: Site, found: Listing, *, base: str, today: date | None = None, upcoming: Upcoming | None = None
+) -> bytes:
     """The first rows of the catalogue, a search over the rest, and the whole catalogue as one calendar."""
-    site = feeds.catalog.site
-    found = listing(feeds)
     return render(
         "index.html",
         root="",
-        rows=_rows(found.rows[:INDEX_ROWS], "", base, today),
+        rows=_rows(found.rows[:INDEX_ROWS], "", base, today, upcoming),
         total=len(found.rows),
         listing=found,
         networks=found.networks,
         all=subscribe(base, "", "all.ics", site.title),
         bundles=today is not None and len(found.rows) > 1,
         description_meta=site.description,
-        **_site_context(feeds, base, today, ""),
+        **_site_context(site, base, today, ""),
     )
 
 
@@ -384,15 +405,28 @@ def browse_numbers(feeds: Feeds) -> range:
 
 
 def browse_page(feeds: Feeds, number: int, *, base: str, today: date | None) -> bytes:
+    """A browse page of a data version the server holds (see `catalogue_page`)."""
+    site = feeds.catalog.site
+    return catalogue_page(site, listing(feeds), number, base=base, today=today, upcoming=upcoming_of(feeds, "../"))
+
+
+def catalogue_page(
+    site: Site,
+    found: Listing,
+    number: int,
+    *,
+    base: str,
+    today: date | None = None,
+    upcoming: Upcoming | None = None,
+) -> bytes:
     """One page of the catalogue in title order, for reading without JavaScript; IndexError past the last."""
-    found = listing(feeds)
     rows = found.page(number)
     groups: list[tuple[str, list[RowView]]] = []
-    for view in _rows(rows, "../", base, today):
+    for view in _rows(rows, "../", base, today, upcoming):
         if not groups or groups[-1][0] != view.row.letter:
             groups.append((view.row.letter, []))
         groups[-1][1].append(view)
-    first, last = rows[0].show.title if rows else "", rows[-1].show.title if rows else ""
+    first, last = rows[0].title if rows else "", rows[-1].title if rows else ""
     return render(
         "browse.html",
         root="../",
@@ -405,13 +439,14 @@ def browse_page(feeds: Feeds, number: int, *, base: str, today: date | None) -> 
         total=len(found.rows),
         bundles=today is not None and len(found.rows) > 1,
         description_meta=f"Shows {first} to {last}, with their next dates, as calendars to subscribe to.",
-        **_site_context(feeds, base, today, browse_path(number)),
+        **_site_context(site, base, today, browse_path(number)),
     )
 
 
-def search_index(feeds: Feeds) -> bytes:
+def search_index(found: Listing | Feeds) -> bytes:
     """The catalogue for the index page's search: compact JSON, the same bytes from the server and the build."""
-    body = json.dumps(listing(feeds).search_index(), ensure_ascii=False, separators=(",", ":"))
+    found = listing(found) if isinstance(found, Feeds) else found
+    body = json.dumps(found.search_index(), ensure_ascii=False, separators=(",", ":"))
     return (body + "\n").encode("utf-8")
 
 
@@ -426,7 +461,7 @@ def bundle_page(feeds: Feeds, shows: Sequence[Show], *, base: str, today: date |
         shows=shows,
         feed=feed,
         description_meta=f"One calendar of {titles}.",
-        **_site_context(feeds, base, today, ""),
+        **_site_context(feeds.catalog.site, base, today, ""),
     )
 
 
@@ -474,7 +509,7 @@ def show_page(
         form_error=form_error,
         kind_choices=[k for k in (*KINDS, *KIND_GROUPS) if k in KIND_GROUPS or any(e.kind == k for e in show.events)],
         description_meta=about,
-        **_site_context(feeds, base, today, show_path(show.slug)),
+        **_site_context(feeds.catalog.site, base, today, show_path(show.slug)),
     )
 
 
@@ -507,18 +542,17 @@ def _event_json(event: Event, base: str) -> dict:
     return out
 
 
-def _show_json(show: Show, feeds: Feeds, base: str) -> dict:
-    events = feeds.by_show[show.slug]
+def _show_json(show: Summary, base: str) -> dict:
     return {
         "slug": show.slug,
         "title": show.title,
         "network": show.network or None,
         "homepage": show.homepage or None,
         "description": show.description or None,
-        "first": events[0].first_day.isoformat() if events else None,
-        "last": max(e.last_day for e in events).isoformat() if events else None,
-        "dated": len(events),
-        "tba": len(show.undated_events),
+        "first": show.first.isoformat() if show.first else None,
+        "last": show.last.isoformat() if show.last else None,
+        "dated": show.dated,
+        "tba": show.undated,
         "page": _link(base, show_path(show.slug)),
         "feed": _link(base, feed_path(show.slug)),
         "api": _link(base, api_path(show.slug)),
@@ -531,14 +565,19 @@ def _link(base: str, path: str) -> str:
 
 
 def api_shows(feeds: Feeds) -> bytes:
-    base = feeds.catalog.site.url
-    body = {"shows": [_show_json(show, feeds, base) for show in feeds.catalog.shows], "all": _link(base, "all.ics")}
-    return _json(body)
+    """The JSON list of a data version the server holds."""
+    return api_list(feeds.catalog.site, [summarize(s, feeds.by_show[s.slug]) for s in feeds.catalog.shows])
+
+
+def api_list(site: Site, summaries: Sequence[Summary]) -> bytes:
+    """Every show, in the data's order, with links to its page, feed and JSON."""
+    base = site.url
+    return _json({"shows": [_show_json(show, base) for show in summaries], "all": _link(base, "all.ics")})
 
 
 def api_show(feeds: Feeds, show: Show) -> bytes:
     base = feeds.catalog.site.url
-    body = _show_json(show, feeds, base)
+    body = _show_json(summarize(show, feeds.by_show[show.slug]), base)
     body["events"] = [_event_json(e, base) for e in (*feeds.by_show[show.slug], *show.undated_events)]
     return _json(body)
 

@@ -300,7 +300,7 @@ def read_site(out: Path) -> SiteRevision:
         rev = read_show(folder / name)
         if rev is not None:
             shows[rev.slug] = rev
-    return SiteRevision(shows, tuple(_read_changes(record_dir(out) / "changes.jsonl")))
+    return SiteRevision(shows, tuple(read_changes(record_dir(out) / "changes.jsonl")))
 
 
 def read_show(path: Path) -> ShowRevision | None:
@@ -344,7 +344,7 @@ def record_files(site: SiteRevision) -> Iterable[tuple[str, bytes]]:
     yield f"{RECORD_DIR}/changes.jsonl", site_changes_text(site).encode("utf-8")
 
 
-def _read_changes(path: Path) -> list[Change]:
+def read_changes(path: Path) -> list[Change]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
