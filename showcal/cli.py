@@ -11,8 +11,9 @@ from typing import NoReturn
 import click
 
 from .build import build as build_site
-from .build import data_time_of, default_out
+from .build import default_out
 from .errors import DataError
+from .folder import FolderError
 from .model import Catalog
 from .validate import load_catalog
 
@@ -75,37 +76,65 @@ def validate(path: Path) -> None:
     help="Folder to write the site into (default: feeds/ beside the data); it keeps the revision record.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but problems.")
-def build(path: Path, out: Path | None, quiet: bool) -> None:
+@click.option("--force", is_flag=True, help="Render every show, not only those whose data changed.")
+def build(path: Path, out: Path | None, quiet: bool, force: bool) -> None:
     """Write every feed, event file and page into a folder for any static host.
 
     \b
     Example:
         showcal build events.yaml --out feeds
 
-    Files whose bytes did not change are left alone; files of removed shows
-    are removed; a failed build leaves the previous one untouched.
+    Only shows whose data changed are rendered again, and only files whose
+    bytes changed are written; files of removed shows and dates are removed.
+    A build with problems in the data writes nothing.
     """
     started = time.perf_counter()
-    out = out or default_out(path)
-    catalog = load_or_exit(path)
-    at = data_time_of(path)
-    dated = sum(e.dated for e in catalog.events)
-    show_progress = not quiet and dated >= 5000 and sys.stderr.isatty()
+    target = out or default_out(path)
+    bar = _ProgressBar() if not quiet and sys.stderr.isatty() else None
+
+    def waiting() -> None:
+        click.echo(f"{target}: another build of this folder is running; waiting for it to finish", err=True)
+
     try:
-        if show_progress:
-            with click.progressbar(length=dated, label="Rendering events", file=sys.stderr) as bar:
-                result = build_site(catalog, out, at=at, progress=bar.update)
-        else:
-            result = build_site(catalog, out, at=at)
-    except OSError as error:
-        click.echo(f"{out}: cannot write the build: {error.strerror or error}", err=True)
+        result = build_site(path, out, progress=bar.update if bar else None, waiting=waiting, force=force)
+    except DataError as error:
+        exit_with(error)
+    except FolderError as error:
+        click.echo(str(error), err=True)
         sys.exit(1)
+    except OSError as error:
+        click.echo(f"{target}: cannot write the build: {error.strerror or error}", err=True)
+        sys.exit(1)
+    finally:
+        if bar is not None:
+            bar.close()
     if not quiet:
         seconds = time.perf_counter() - started
+        shows = result.rendered
         click.echo(
-            f"{out}: {result.total} files ({len(result.written)} written, {len(result.unchanged)} unchanged, "
-            f"{len(result.removed)} removed) for {describe(catalog)} in {seconds:.2f}s"
+            f"{target}: {result.total:,} files ({len(result.written):,} written, {result.unchanged:,} unchanged, "
+            f"{len(result.removed):,} removed); {shows:,} show{'s' * (shows != 1)} rendered in {seconds:.2f}s"
         )
+
+
+class _ProgressBar:
+    """click's progress bar, shown once a build has enough shows to render for it to matter."""
+
+    SHOWN_FROM = 200
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None and total >= self.SHOWN_FROM:
+            self.bar = click.progressbar(length=total, label="Rendering shows", file=sys.stderr)
+            self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 @main.command(context_settings=CONTEXT)
