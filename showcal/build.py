@@ -23,6 +23,7 @@ import hashlib
 import importlib.metadata
 import os
 import pickle
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ from .revisions import (
 
 MANAGED = (".ics", ".atom", ".html", ".json", ".svg", ".css", ".js", ".png", ".ico")
 """Files of these kinds in the output belong to showcal; anything else there is kept."""
-STATE = f"{RECORD_DIR}/cache/state.pickle"
+STATE = f"{folder.CACHE}/state.pickle"
 SITE_LOG = f"{RECORD_DIR}/changes.jsonl"
 PACKAGE = Path(__file__).resolve().parent
 TEMPLATES = PACKAGE.parent / "templates"
@@ -140,7 +141,17 @@ def build(
     renders everything, whatever the last build left.
     """
     out = folder.output_folder(out or default_out(data), data)
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        return _locked_build(data, out, progress, waiting, force, today)
+    except BaseException:
+        if created:  # a first build that failed leaves nothing behind, not even its folder
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _locked_build(data, out, progress, waiting, force, today) -> BuildResult:
     with folder.locked(out, waiting):
         collecting = gc.isenabled()
         gc.disable()  # nodes and results hold no cycles; collecting while they pile up costs more than the work
@@ -486,10 +497,6 @@ def read_state(out: Path) -> State | None:
 
 def write_state(out: Path, state: State) -> None:
     path = out / STATE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ignore = path.parent / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# A build's cache, remade when missing: never commit it.\n*\n")
     temporary = path.with_suffix(".tmp")
     with open(temporary, "wb") as handle:
         pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)

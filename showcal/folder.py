@@ -28,8 +28,10 @@ from pathlib import Path
 
 from .revisions import RECORD_DIR
 
-STAGING = f"{RECORD_DIR}/staging"
-LOCK = f"{RECORD_DIR}/lock"
+CACHE = f"{RECORD_DIR}/cache"
+"""The folder's machine-local part: the lock, the staging area, what the last build knew. Never committed."""
+STAGING = f"{CACHE}/staging"
+LOCK = f"{CACHE}/lock"
 
 
 class FolderError(Exception):
@@ -54,7 +56,9 @@ def output_folder(out: Path, data: Path) -> Path:
 def locked(out: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold the folder for one build; a second build waits for the first to finish."""
     lock = out / LOCK
-    lock.parent.mkdir(parents=True, exist_ok=True)
+    if not lock.parent.is_dir():
+        lock.parent.mkdir(parents=True)
+        (lock.parent / ".gitignore").write_text("# A build's lock and cache, made again when missing.\n*\n")
     with open(lock, "a+b") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from .build import publish
 from .errors import DataError, Problem
 from .feeds import Feeds
 from .load import data_files
-from .revisions import SiteRevision, data_time, read_site, record_dir
+from .revisions import SiteRevision, data_time, read_site, record_dir, revise
 from .validate import load_catalog
 
 log = logging.getLogger("showcal")
@@ -137,7 +136,8 @@ class LiveData:
         catalog = load_catalog(self.path)
         modified = modified_at(sig, data)
         record = read_site(self.state) if self.state is not None else SiteRevision({})
-        revised, feeds = publish(catalog, record, modified)
+        revised = revise(record, catalog, modified)
+        feeds = Feeds(catalog, revised.stamps(), removed={slug: rev.title for slug, rev in revised.removed.items()})
         return Version(feeds, revised, modified, sig, self.max_entries)
 
     def check(self) -> Version:

@@ -28,7 +28,6 @@ from browser_harness import (
 )
 
 from showcal.build import build
-from showcal.validate import load_catalog
 from showcal.web import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -48,7 +47,7 @@ def sites(tmp_path_factory) -> Iterator[dict[str, str]]:
     data.parent.mkdir()
     shutil.copyfile(EXAMPLE, data)
     generate(folder / "catalogue", shows=250, events=500, seed=3)
-    build(load_catalog(data), folder / "site")
+    build(data, folder / "site")
     running = [
         serve_app(create_app({"DATA": str(data), "RELOAD_INTERVAL": 3600})),
         serve_app(create_app({"DATA": str(folder / "catalogue"), "RELOAD_INTERVAL": 3600})),

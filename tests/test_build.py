@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,10 +12,10 @@ import icalendar
 import pytest
 from parsers import read_feed, text_value
 
-from showcal import build as build_module
+from showcal import folder
 from showcal.build import build
+from showcal.errors import DataError
 from showcal.revisions import read_site
-from showcal.validate import load_catalog
 
 ROOT = Path(__file__).parent.parent
 FIRST = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -22,14 +23,17 @@ LATER = datetime(2026, 2, 1, 8, 30, tzinfo=UTC)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file of a build, its machine-local cache aside."""
+    files = (p for p in sorted(folder.rglob("*")) if p.is_file() and ".showcal/cache" not in p.as_posix())
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
 
 
 def make(tmp_path: Path, text: str, out: Path, now: datetime = FIRST):
-    """Write the data and build it, with `now` as the time of the data (the file's modification time)."""
+    """Write the data and build it, `now` being the time of the data (the file's modification time)."""
     data = tmp_path / "events.yaml"
     data.write_text(text, encoding="utf-8")
-    return build(load_catalog(data), out, at=now)
+    os.utime(data, (now.timestamp(), now.timestamp()))
+    return build(data, out)
 
 
 def vevents(out: Path, feed: str = "all.ics") -> dict[str, icalendar.Event]:
@@ -58,7 +62,7 @@ def test_the_committed_build_is_current(tmp_path):
     """feeds/ is the build of events.yaml: building over a copy of it changes nothing."""
     copy = tmp_path / "feeds"
     shutil.copytree(ROOT / "feeds", copy)
-    result = build(load_catalog(ROOT / "events.yaml"), copy, at=LATER)
+    result = build(ROOT / "events.yaml", copy)
     assert tree(copy) == tree(ROOT / "feeds"), "run `showcal build` and commit feeds/"
     assert result.written == [] and result.removed == []
 
@@ -217,36 +221,46 @@ def test_the_record_is_committed_with_the_build_and_read_back(tmp_path, shipped_
     assert (change.before.title, change.after.title) == ("Panel at CCXP24", "Severance panel at CCXP24")
 
 
-def test_a_build_that_fails_while_writing_leaves_the_previous_build_whole(tmp_path, shipped_text, monkeypatch):
+def test_a_build_that_fails_while_staging_leaves_the_published_build_whole(tmp_path, shipped_text, monkeypatch):
     out = tmp_path / "out"
     make(tmp_path, shipped_text, out)
-    before = tree(out)
+    before = published(out)
     writes = 0
-    real_write = Path.write_bytes
+    real = folder.stage_if_changed
 
-    def failing_write(self, data):
+    def failing(out_, staging, rel, data):
         nonlocal writes
         writes += 1
         if writes == 3:
             raise OSError(28, "No space left on device")
-        return real_write(self, data)
+        return real(out_, staging, rel, data)
 
-    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    monkeypatch.setattr(folder, "stage_if_changed", failing)
     with pytest.raises(OSError):
         make(tmp_path, shipped_text.replace("Season 1 on Blu-ray", "Season 1 on 4K Blu-ray"), out, now=LATER)
     monkeypatch.undo()
-    assert tree(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.yaml", "out"], "no staging folder left behind"
+    assert published(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.yaml", "out"], "nothing left beside the build"
 
 
-def test_the_swap_replaces_the_folder_in_one_step(tmp_path, shipped_text, monkeypatch):
-    """Where renameat2 is unavailable the two-rename fallback gives the same result."""
+def published(out: Path) -> dict[str, bytes]:
+    """The files a reader of the folder sees: everything but showcal's own `.showcal/`."""
+    return {rel: data for rel, data in tree(out).items() if not rel.startswith(".showcal/")}
+
+
+def test_a_build_with_problems_publishes_nothing(tmp_path, shipped_text):
     out = tmp_path / "out"
     make(tmp_path, shipped_text, out)
-    monkeypatch.setattr(build_module, "_exchange", lambda a, b: False)
-    make(tmp_path, shipped_text.replace("Season 1 on Blu-ray", "Season 1 on 4K Blu-ray"), out, now=LATER)
-    assert str(vevents(out)["s1-blu-ray.severance@showcal"]["SUMMARY"]) == "Severance: Season 1 on 4K Blu-ray"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.yaml", "out"]
+    before = tree(out)
+    broken = shipped_text.replace("date: 2024-12-17", "date: 2024-12-32").replace("title: Panel", "titel: Panel")
+    with pytest.raises(DataError) as error:
+        make(tmp_path, broken, out, now=LATER)
+    assert len(error.value.problems) == 2
+    assert published(out) == published_before(before)
+
+
+def published_before(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {rel: data for rel, data in files.items() if not rel.startswith(".showcal/")}
 
 
 def test_the_change_feed_lists_exactly_a_retitle_a_move_and_a_cancel(tmp_path, shipped_text):

@@ -16,7 +16,6 @@ import pytest
 from parsers import read_feed
 
 from showcal.build import build
-from showcal.validate import load_catalog
 
 ROOT = Path(__file__).parent.parent
 
@@ -41,7 +40,7 @@ def nginx(tmp_path_factory):
     binary = nginx_binary()
     base = tmp_path_factory.mktemp("nginx")
     site = base / "site"
-    build(load_catalog(ROOT / "events.yaml"), site)
+    build(ROOT / "events.yaml", site)
     port = free_port()
     server = (ROOT / "deploy" / "nginx.conf").read_text()
     server = server.replace("listen 8080;", f"listen 127.0.0.1:{port};").replace("/srv/showcal/site", str(site))
