@@ -10,12 +10,11 @@ from typing import NoReturn
 
 import click
 
+from . import catalogue
 from .build import build as build_site
 from .build import default_out
 from .errors import DataError
 from .folder import FolderError
-from .model import Catalog
-from .validate import load_catalog
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 DATA = click.argument("path", default="events.yaml", type=click.Path(path_type=Path))
@@ -30,13 +29,6 @@ def main() -> None:
     """
 
 
-def load_or_exit(path: Path) -> Catalog:
-    try:
-        return load_catalog(path)
-    except DataError as error:
-        exit_with(error)
-
-
 def exit_with(error: DataError, outcome: str = "nothing was written") -> NoReturn:
     for problem in error.problems:
         click.echo(str(problem), err=True)
@@ -45,11 +37,8 @@ def exit_with(error: DataError, outcome: str = "nothing was written") -> NoRetur
     sys.exit(1)
 
 
-def describe(catalog: Catalog) -> str:
-    dated = sum(e.dated for e in catalog.events)
-    undated = len(catalog.events) - dated
-    shows = len(catalog.shows)
-    return f"{shows} show{'s' * (shows != 1)}, {dated} dated event{'s' * (dated != 1)}, {undated} to be announced"
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'s' * (count != 1)}"
 
 
 @main.command(context_settings=CONTEXT)
@@ -61,10 +50,15 @@ def validate(path: Path) -> None:
     Example:
         showcal validate events.yaml
 
-    Exits 1 if anything is wrong; writes nothing.
+    Exits 1 if anything is wrong; writes nothing. Large catalogues are
+    checked on every core, one show at a time.
     """
-    catalog = load_or_exit(path)
-    click.echo(f"{path}: OK, {describe(catalog)}")
+    try:
+        counts = catalogue.check(path)
+    except DataError as error:
+        exit_with(error)
+    click.echo(f"{path}: OK, {plural(counts.shows, 'show')}, {plural(counts.dated, 'dated event')}, "
+               f"{counts.undated:,} to be announced")  # fmt: skip
 
 
 @main.command(context_settings=CONTEXT)
