@@ -19,26 +19,35 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
-import importlib.metadata
 import os
 import pickle
 import shutil
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from . import catalogue, changes, folder, pages, parallel
-from .catalogue import Checked, FileInfo
-from .chunks import Chunk
-from .errors import DataError, Problem
+from . import catalogue, changes, folder, pages
+from .errors import DataError
 from .feeds import COMBINED_LIMIT, RECENT, Entry, combined_feed, combined_window
 from .files import data_files
 from .listing import Listing, Summary
 from .model import EPOCH, Site
-from .output import Published, publish_show, record_file, retire_show, show_paths
+from .output import Published, record_file, retire_show, show_paths
+from .plan import (
+    STATE,
+    ShowState,
+    State,
+    by_piece_of,
+    plan,
+    program_fingerprint,
+    read_state,
+    render,
+    settle,
+    shows_of,
+    stage,
+    unchanged,
+)
 from .revisions import (
     RECORD_DIR,
     SITE_CHANGES_KEPT,
@@ -53,10 +62,7 @@ from .revisions import (
 
 MANAGED = (".ics", ".atom", ".html", ".json", ".svg", ".css", ".js", ".png", ".ico")
 """Files of these kinds in the output belong to showcal; anything else there is kept."""
-STATE = f"{folder.CACHE}/state.pickle"
 SITE_LOG = f"{RECORD_DIR}/changes.jsonl"
-PACKAGE = Path(__file__).resolve().parent
-TEMPLATES = PACKAGE.parent / "templates"
 
 
 @dataclass
@@ -70,45 +76,6 @@ class BuildResult:
     @property
     def total(self) -> int:
         return len(self.written) + self.unchanged
-
-
-@dataclass(frozen=True)
-class ShowState:
-    """What a build remembers of a show: the piece of data it came from, and what site-wide files need of it."""
-
-    piece: str
-    summary: Summary
-    entries: tuple[Entry, ...]
-    event_ids: tuple[str, ...]
-
-
-@dataclass
-class State:
-    """What the last build of a folder knew; good only for the same program, templates and libraries."""
-
-    program: str
-    site: Site
-    site_digest: str
-    files: dict[str, FileInfo]
-    shows: dict[str, ShowState]
-    site_files: set[str]
-    window: date | None
-    """The day the combined feed's window was cut on, when it has one."""
-    complete: bool
-    """Every show's entries are kept (no window cut any away), so the combined feed can be made from them."""
-
-
-def program_fingerprint() -> str:
-    """Everything besides the data that a file's bytes depend on: code, templates, libraries, zone data."""
-    digest = hashlib.sha1(usedforsecurity=False)
-    for root in (PACKAGE, TEMPLATES):
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.relative_to(root.parent).as_posix().encode() + b"\0" + path.read_bytes())
-    for name in ("icalendar", "jinja2", "pyyaml", "tzdata", "markupsafe"):
-        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-            digest.update(f"{name}={importlib.metadata.version(name)}".encode())
-    return digest.hexdigest()
 
 
 def default_out(data: Path) -> Path:
@@ -157,10 +124,11 @@ def _locked_build(data, out, progress, waiting, force, today) -> BuildResult:
         gc.disable()  # nodes and results hold no cycles; collecting while they pile up costs more than the work
         try:
             day = today or datetime.now(UTC).date()
+            program = program_fingerprint()
             try:
-                return _Build(data, out, day, None if force else read_state(out), progress).run()
+                return _Build(data, out, day, None if force else read_state(out, program), program, progress).run()
             except _Again:
-                return _Build(data, out, day, None, progress).run()
+                return _Build(data, out, day, None, program, progress).run()
         finally:
             if collecting:
                 gc.enable()
@@ -171,101 +139,51 @@ class _Again(Exception):
 
 
 class _Build:
-    def __init__(self, data: Path, out: Path, today: date, state: State | None, progress):
-        self.data, self.out, self.today, self.progress = data, out, today, progress
-        self.program = program_fingerprint()
-        self.state = state if state is not None and state.program == self.program else None
+    def __init__(self, data: Path, out: Path, today: date, state: State | None, program: str, progress):
+        self.data, self.out, self.today, self.state, self.program = data, out, today, state, program
+        self.progress = progress
         self.result = BuildResult()
 
     def run(self) -> BuildResult:
         state = self.state
-        infos, raw, problems = catalogue.read_files(self.data, state.files if state else None)
-        if problems:
-            raise DataError(problems)
-        if state is not None and self._unchanged(state, infos):
+        work = plan(self.data, state)
+        if state is not None and unchanged(state, work.infos, self.today):
             self.result.unchanged = _file_count(state.shows, state.site_files)
             return self.result
-        if state is not None and _same_heads(state, infos):
-            site, site_digest = state.site, state.site_digest
-        else:
-            found = catalogue.settings(infos, raw)
-            if found.problems:
-                raise DataError(found.problems)
-            site, site_digest = found.site, found.digest
-        pieces = [piece for info in infos for piece in info.pieces]
-        dirty, kept = _dirty(pieces, _clean_pieces(state, site_digest))
-        for info in infos:
-            if any(piece.file == info.name for piece in dirty):
-                catalogue.file_bytes(info, raw)
         recorded = recorded_slugs(self.out)
         announce = bool(recorded)
-        at = data_time(catalogue.data_mtimes(infos)) if announce else EPOCH
+        at = data_time(catalogue.data_mtimes(work.infos)) if announce else EPOCH
         staging = folder.fresh_staging(self.out)
-        done = self._render(raw, site, dirty, at, announce, staging)
-        checked = catalogue.settle(infos, raw, site, [d.checked for d in done])
-        shows = self._shows(pieces, kept, done)
+        done = render(work, at, announce=announce, out=self.out, staging=staging, progress=self._tick(len(work.dirty)))
+        shows = shows_of(work, done)
         if state is not None and not state.complete and sum(s.summary.dated for s in shows.values()) <= COMBINED_LIMIT:
             raise _Again  # a window cut entries away earlier and the catalogue is small again: render it all
-        problems = [p for c in checked for p in c.problems] + _clashes(infos, raw, site, checked, kept, state)
+        problems = settle(work, done)
         if problems:
             raise DataError(problems)
-        self.result.unchanged += _file_count({s: shows[s] for s in shows if shows[s] is _kept(state, s)}, ())
-        published = [pub for d in done for pub in d.published]
-        retired = self._retire(site, shows, recorded, at, announce, staging)
-        self._commit(site, site_digest, infos, shows, [*published, *retired], staging)
+        for piece in done:
+            self.result.written += piece.staged.written
+            self.result.unchanged += piece.staged.unchanged
+            self.result.removed += piece.staged.removed
+            self.result.rendered += len(piece.published)
+        by_piece = by_piece_of(state)
+        kept = {slug for piece in work.kept for slug in by_piece.get(piece.digest, ())}
+        self.result.unchanged += _file_count({slug: shows[slug] for slug in kept if slug in shows}, ())
+        published = [pub for piece in done for pub in piece.published]
+        retired = self._retire(work.site, shows, recorded, at, announce, staging)
+        self._commit(work.site, work.site_digest, work.infos, shows, [*published, *retired], staging)
         return self.result
 
-    def _unchanged(self, state: State, infos: Sequence[FileInfo]) -> bool:
-        same = [i.name for i in infos] == list(state.files) and all(state.files[i.name] is i for i in infos)
-        return same and (state.window is None or state.window == self.today)
-
-    # -- the shows that changed, on every core -------------------------------------------------------
-
-    def _render(self, raw, site: Site, dirty: Sequence[Chunk], at: datetime, announce: bool, staging) -> list[_Done]:
-        old = self.state.shows if self.state is not None else {}
-        _SHARED.update(data=raw, site=site, out=self.out, staging=staging, at=at, announce=announce,
-                       old_ids={slug: show.event_ids for slug, show in old.items()})  # fmt: skip
+    def _tick(self, total: int) -> Callable[[int], None]:
         finished = 0
 
         def tick(count: int) -> None:
             nonlocal finished
             finished += count
             if self.progress is not None:
-                self.progress(finished, len(dirty))
+                self.progress(finished, total)
 
-        try:
-            done = list(parallel.run(_render_batch, dirty, progress=tick))
-        finally:
-            _SHARED.clear()
-        for piece in done:
-            self.result.written += piece.staged.written
-            self.result.unchanged += piece.staged.unchanged
-            self.result.removed += piece.staged.removed
-            self.result.rendered += len(piece.published)
-        return done
-
-    def _shows(self, pieces: Sequence[Chunk], kept: Sequence[Chunk], done: Sequence[_Done]) -> dict[str, ShowState]:
-        """Every show of the data, in its order: from this build where its piece changed, else as last built."""
-        fresh: dict[tuple[str, int], list[ShowState]] = {}
-        for piece in done:
-            where = (piece.checked.piece.file, piece.checked.piece.start)
-            fresh[where] = [
-                ShowState(piece.checked.piece.digest, pub.summary, tuple(pub.entries), pub.event_ids)  # type: ignore[arg-type]
-                for pub in piece.published
-            ]
-        by_piece: dict[str, list[str]] = {}
-        for slug, show in (self.state.shows if self.state is not None else {}).items():
-            by_piece.setdefault(show.piece, []).append(slug)
-        standing = {(piece.file, piece.start) for piece in kept}
-        shows: dict[str, ShowState] = {}
-        for piece in pieces:
-            if (piece.file, piece.start) in standing and self.state is not None:
-                for slug in by_piece.get(piece.digest, ()):
-                    shows[slug] = self.state.shows[slug]
-            else:
-                for show in fresh.get((piece.file, piece.start), ()):
-                    shows.setdefault(show.summary.slug, show)
-        return shows
+        return tick
 
     # -- shows that are gone -------------------------------------------------------------------------
 
@@ -276,7 +194,7 @@ class _Build:
             if old is None or old.removed:
                 continue
             pub = retire_show(old, site, at, announce=announce)
-            staged = _stage(self.out, staging, pub, ())
+            staged = stage(self.out, staging, pub, ())
             self.result.written += staged.written
             self.result.unchanged += staged.unchanged
             before = self.state.shows[slug].event_ids if self.state is not None and slug in self.state.shows else ()
@@ -323,10 +241,6 @@ class _Build:
         return sorted(folder.published_files(self.out, MANAGED) - wanted)
 
 
-def _kept(state: State | None, slug: str) -> ShowState | None:
-    return state.shows.get(slug) if state is not None else None
-
-
 def _file_count(shows: Mapping[str, ShowState], site_files: Iterable[str]) -> int:
     return len(list(site_files)) + sum(len(show_paths(slug, show.event_ids)) for slug, show in shows.items())
 
@@ -342,113 +256,6 @@ def _windowed(show: ShowState, today: date) -> ShowState:
     """Only the entries a combined feed from `today` on can still need: its window only moves forward."""
     since = today - RECENT
     return ShowState(show.piece, show.summary, tuple(e for e in show.entries if e.last >= since), show.event_ids)
-
-
-def _same_heads(state: State, infos: Sequence[FileInfo]) -> bool:
-    """No file's site settings or top-level keys changed, and no file came or went."""
-    return list(state.files) == [i.name for i in infos] and all(state.files[i.name].head == i.head for i in infos)
-
-
-def _clean_pieces(state: State | None, site_digest: str) -> set[str]:
-    """Pieces (by digest) the last build rendered with these site settings: their files stand."""
-    if state is None or state.site_digest != site_digest:
-        return set()
-    return {show.piece for show in state.shows.values()}
-
-
-def _dirty(pieces: Sequence[Chunk], clean: set[str]) -> tuple[list[Chunk], list[Chunk]]:
-    """Pieces to render, and pieces whose files stand; a piece seen twice is rendered, to catch its slug twice."""
-    seen: Counter[str] = Counter()
-    dirty, kept = [], []
-    for piece in pieces:
-        seen[piece.digest] += 1
-        (kept if piece.digest in clean and seen[piece.digest] == 1 else dirty).append(piece)
-    return dirty, kept
-
-
-def _clashes(
-    infos, raw, site: Site, checked: list[Checked], kept: Sequence[Chunk], state: State | None
-) -> list[Problem]:
-    """A slug a changed show took that an unchanged one holds: a problem at whichever comes second in the data."""
-    if state is None or not kept:
-        return []
-    by_piece: dict[str, list[str]] = {}
-    for slug, show in state.shows.items():
-        by_piece.setdefault(show.piece, []).append(slug)
-    standing = {slug: piece for piece in kept for slug in by_piece.get(piece.digest, ())}
-    taken = {slug for c in checked for slug in c.slugs} & standing.keys()
-    if not taken:
-        return []
-    again = []
-    for piece in {standing[slug] for slug in taken}:
-        info = next(i for i in infos if i.name == piece.file)
-        again.append(catalogue.check_piece(piece, catalogue.file_bytes(info, raw) or b"", site))
-    before = {id(p) for c in checked for p in c.problems}
-    settled = catalogue.settle(infos, raw, site, [*checked, *again])
-    return [p for c in settled for p in c.problems if id(p) not in before]
-
-
-# -- in the workers --------------------------------------------------------------------------------
-
-_SHARED: dict[str, object] = {}
-"""What forked workers need beside their batch; set by the parent before it forks them."""
-
-
-@dataclass
-class _Staged:
-    written: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    removed: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Done:
-    """One piece rendered: what checking it found, its shows as the parent needs them, what was staged."""
-
-    checked: Checked
-    published: list[Published]
-    staged: _Staged
-
-
-def _render_batch(batch: Sequence[Chunk]) -> list[_Done]:
-    data: Mapping[str, bytes] = _SHARED["data"]  # type: ignore[assignment]
-    site: Site = _SHARED["site"]  # type: ignore[assignment]
-    out: Path = _SHARED["out"]  # type: ignore[assignment]
-    staging: Path = _SHARED["staging"]  # type: ignore[assignment]
-    at: datetime = _SHARED["at"]  # type: ignore[assignment]
-    old_ids: Mapping[str, tuple[str, ...]] = _SHARED["old_ids"]  # type: ignore[assignment]
-    done = []
-    for piece in batch:
-        checked = catalogue.check_piece(piece, data[piece.file], site)
-        result = _Done(checked, [], _Staged())
-        if not checked.problems:
-            for show in checked.shows:
-                old = read_show(show_record_path(out, show.slug))
-                pub = publish_show(show, site, old, at, announce=bool(_SHARED["announce"]))
-                staged = _stage(out, staging, pub, old_ids.get(show.slug, ()))
-                result.staged.written += staged.written
-                result.staged.unchanged += staged.unchanged
-                result.staged.removed += staged.removed
-                pub.files = {}  # staged already; the parent needs the rest
-                result.published.append(pub)
-        checked.shows = []
-        done.append(result)
-    return done
-
-
-def _stage(out: Path, staging: Path, pub: Published, old_ids: Iterable[str]) -> _Staged:
-    """A show's files into staging where they differ from what is published; its record waits for the commit."""
-    staged = _Staged()
-    for rel, data in pub.files.items():
-        changed = folder.stage_if_changed(out, staging, rel, data)
-        if rel.startswith(RECORD_DIR):
-            continue
-        if changed:
-            staged.written.append(rel)
-        else:
-            staged.unchanged += 1
-    staged.removed = sorted(show_paths(pub.slug, tuple(old_ids)) - show_paths(pub.slug, pub.event_ids))
-    return staged
 
 
 # -- site-wide files --------------------------------------------------------------------------------
@@ -484,15 +291,6 @@ def recorded_slugs(out: Path) -> set[str]:
     except OSError:
         return set()
     return {name.removesuffix(".jsonl") for name in names if name.endswith(".jsonl")}
-
-
-def read_state(out: Path) -> State | None:
-    try:
-        with open(out / STATE, "rb") as handle:
-            state = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        return None
-    return state if isinstance(state, State) else None
 
 
 def write_state(out: Path, state: State) -> None:
