@@ -68,8 +68,8 @@ def combined_window(entries: Sequence[Entry], today: date) -> list[Entry]:
     return [e for e in entries if e.last >= since][:COMBINED_LIMIT]
 
 
-def combined_feed(site: Site, entries: Sequence[Entry]) -> bytes:
-    """The combined feed from its events' bytes, in the order given."""
+def combined_feed(site: Site, entries: Sequence[Entry], *, query: Mapping[str, str] | None = None) -> bytes:
+    """The combined feed from its events' bytes, in the order given; `query`, its options, goes into SOURCE."""
     spans: dict[str, tuple[int, int]] = {}
     for entry in entries:
         if entry.timezone:
@@ -81,7 +81,7 @@ def combined_feed(site: Site, entries: Sequence[Entry]) -> bytes:
         description=site.description,
         refresh=site.refresh,
         components=[*blocks, *(e.data for e in entries)],
-        source=_absolute(site.url, "all.ics"),
+        source=_absolute(site.url, "all.ics" + ("?" + urlencode(query) if query else "")),
         url=_absolute(site.url, ""),
     )
 

@@ -26,9 +26,9 @@ from . import catalogue, folder, parallel
 from .catalogue import Checked, FileInfo
 from .chunks import Chunk
 from .errors import DataError, Problem
-from .feeds import Entry
-from .listing import Summary
-from .model import Site
+from .feeds import Entry, sort_key
+from .listing import Summary, summarize
+from .model import Event, Show, Site
 from .output import Published, publish_show, show_paths
 from .revisions import RECORD_DIR, read_show, show_record_path
 
@@ -160,6 +160,8 @@ class Done:
     checked: Checked
     published: list[Published]
     staged: Staged
+    summaries: list[Summary] = field(default_factory=list)
+    """Without rendering (`survey`): what lists need of its shows."""
 
 
 _SHARED: dict[str, object] = {}
@@ -221,6 +223,27 @@ def _render_batch(batch: Sequence[Chunk]) -> list[Done]:
     return done
 
 
+def survey(work: Plan, *, pool: bool = True) -> list[Done]:
+    """Check the plan's changed pieces and summarize their shows, rendering nothing (a server's first start)."""
+    _SHARED.update(data=work.raw, site=work.site)
+    try:
+        return list(parallel.run(_survey_batch, work.dirty)) if pool else _survey_batch(work.dirty)
+    finally:
+        _SHARED.clear()
+
+
+def _survey_batch(batch: Sequence[Chunk]) -> list[Done]:
+    data: Mapping[str, bytes] = _SHARED["data"]  # type: ignore[assignment]
+    site: Site = _SHARED["site"]  # type: ignore[assignment]
+    done = []
+    for piece in batch:
+        checked = catalogue.check_piece(piece, data[piece.file], site)
+        found = [] if checked.problems else [summarize(show, dated_in_order(show)) for show in checked.shows]
+        checked.shows = []
+        done.append(Done(checked, [], Staged(), found))
+    return done
+
+
 def stage(out: Path, staging: Path, pub: Published, old_ids: Iterable[str]) -> Staged:
     """A show's files into staging where they differ from what is published; its record waits for the commit."""
     staged = Staged()
@@ -234,6 +257,11 @@ def stage(out: Path, staging: Path, pub: Published, old_ids: Iterable[str]) -> S
             staged.unchanged += 1
     staged.removed = sorted(show_paths(pub.slug, tuple(old_ids)) - show_paths(pub.slug, pub.event_ids))
     return staged
+
+
+def dated_in_order(show: Show) -> list[Event]:
+    """A show's dated events in the order its feed lists them."""
+    return sorted(show.dated_events, key=sort_key)
 
 
 # -- putting it together --------------------------------------------------------------------

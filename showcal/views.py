@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BaseConverter
 
 from . import changes, pages
+from .feeds import Feeds
 from .live import LiveData, Rendered, Version
 from .model import Show, event_uid
 from .options import FeedOptions, OptionError, parse_options
@@ -50,7 +51,7 @@ def live() -> LiveData:
 
 
 def version() -> Version:
-    return live().check()
+    return live().current()
 
 
 def today() -> date:
@@ -59,7 +60,7 @@ def today() -> date:
 
 def base_url(ver: Version) -> str:
     """The site's configured address, else the one this request came in on."""
-    return ver.catalog.site.url or request.url_root
+    return ver.site.url or request.url_root
 
 
 def send(entry: Rendered, *, max_age: int | None = None, download: str = "") -> Response:
@@ -110,59 +111,62 @@ def feed_options() -> tuple[FeedOptions, bool]:
         abort(400, str(error))
 
 
-def feed_key(scope: Hashable, options: FeedOptions) -> tuple:
-    """Equal options share an entry; a date window is also keyed by the day it was cut on."""
-    windowed = options.past is not None or options.future is not None
-    return ("feed", scope, tuple(sorted(options.query().items())), today() if windowed else None)
-
-
-def send_feed(ver: Version, scope: Hashable, make: Callable[[FeedOptions], bytes], filename: str) -> Response:
+def send_feed(ver: Version, scope: Hashable, make: Callable[[FeedOptions, date], bytes], filename: str) -> Response:
+    """A feed for the options asked: equal options share one cached body per data version and day."""
     options, download = feed_options()
-    key = feed_key(scope, options)
-    day = key[-1]
+    day = today()
+    key = ("feed", scope, tuple(sorted(options.query().items())), day)
     entry = ver.rendered(key, lambda: (make(options, day), CALENDAR))
     return send(entry, download=filename if download else "")
 
 
-def find_show(ver: Version, slug: str) -> Show:
-    show = ver.catalog.show(slug)
-    if show is None:
+def find_model(ver: Version, slug: str) -> tuple[Show, Feeds]:
+    found = ver.model(slug)
+    if found is None:
         abort(404, f"No show called '{slug}'.")
-    return show
+    return found
+
+
+def page_max_age() -> int:
+    return current_app.config["PAGE_MAX_AGE"]
 
 
 @bp.get("/")
 def index() -> Response:
     ver = version()
     base, day = base_url(ver), today()
-    entry = ver.rendered(("index", base, day), lambda: (pages.index_page(ver.feeds, base=base, today=day), HTML))
-    return send(entry, max_age=current_app.config["PAGE_MAX_AGE"])
+
+    def make() -> tuple[bytes, str]:
+        return pages.catalogue_index(ver.site, ver.listing, base=base, today=day, upcoming=ver.upcoming()), HTML
+
+    return send(ver.rendered(("index", base, day), make), max_age=page_max_age())
 
 
 @bp.get("/browse/<int:number>")
 def browse_page(number: int) -> Response:
     ver = version()
-    if number not in pages.browse_numbers(ver.feeds):
+    if not 1 <= number <= ver.listing.pages:
         abort(404, f"No page {number} of shows.")
     base, day = base_url(ver), today()
 
     def make() -> tuple[bytes, str]:
-        return pages.browse_page(ver.feeds, number, base=base, today=day), HTML
+        upcoming = ver.upcoming("../")
+        return pages.catalogue_page(ver.site, ver.listing, number, base=base, today=day, upcoming=upcoming), HTML
 
-    return send(ver.rendered(("browse", number, base, day), make), max_age=current_app.config["PAGE_MAX_AGE"])
+    return send(ver.rendered(("browse", number, base, day), make), max_age=page_max_age())
 
 
 @bp.get("/search.json")
 def search_index() -> Response:
     """The catalogue the index page's script searches; public, like the API."""
     ver = version()
-    return public(send(ver.rendered(("search",), lambda: (pages.search_index(ver.feeds), JSON))))
+    return public(send(ver.rendered(("search",), lambda: (pages.search_index(ver.listing), JSON))))
 
 
 @bp.get("/shows/<slug:slug>")
 def show_page(slug: str) -> Response:
     ver = version()
-    show = find_show(ver, slug)
+    show, feeds = find_model(ver, slug)
     base, day = base_url(ver), today()
     try:
         form, _ = query_args(request.args, form=True)
@@ -175,31 +179,42 @@ def show_page(slug: str) -> Response:
     form_values = dict(options.query()) if options else form
 
     def make() -> tuple[bytes, str]:
-        body = pages.show_page(
-            ver.feeds, show, base=base, today=day, options=options, form=form_values, form_error=error
-        )
+        body = pages.show_page(feeds, show, base=base, today=day, options=options, form=form_values, form_error=error)
         return body, HTML
 
-    response = send(ver.rendered(key, make), max_age=current_app.config["PAGE_MAX_AGE"])
+    response = send(ver.rendered(key, make), max_age=page_max_age())
     if error and response.status_code == 200:
         response.status_code = 400
     return response
 
 
+def default_file(ver: Version, rel: str, mimetype: str) -> Rendered | None:
+    """A file as a build writes it (the default options), from the build where it stands."""
+    if request.args:
+        return None
+    data = ver.file(rel)
+    return ver.rendered(("file", rel), lambda: (data, mimetype)) if data is not None else None
+
+
 @bp.get("/shows/<slug:slug>.ics")
 def show_feed(slug: str) -> Response:
     ver = version()
-    if slug in ver.feeds.removed:
+    if slug in ver.retired:
         # Published once, gone now: an empty calendar, so subscribed calendars clear its events.
-        return send_feed(ver, slug, lambda o, d: ver.feeds.removed_feed(slug, o), f"{slug}.ics")
-    show = find_show(ver, slug)
-    return send_feed(ver, slug, lambda o, d: ver.feeds.show_feed(show, o, today=d), f"{slug}.ics")
+        return send_feed(ver, slug, lambda o, d: ver.retired_feed(slug, o), f"{slug}.ics")
+    if slug not in ver.shows:
+        abort(404, f"No show called '{slug}'.")
+    plain = default_file(ver, f"shows/{slug}.ics", CALENDAR)
+    if plain is not None:
+        return send(plain)
+    show, feeds = find_model(ver, slug)
+    return send_feed(ver, slug, lambda o, d: feeds.show_feed(show, o, today=d), f"{slug}.ics")
 
 
 @bp.get("/all.ics")
 def all_feed() -> Response:
     ver = version()
-    return send_feed(ver, "all", lambda o, d: ver.feeds.combined(o, today=d), "all.ics")
+    return send_feed(ver, "all", lambda o, d: ver.combined_feed(o, d), "all.ics")
 
 
 @bp.get("/bundles/<bundle:slugs>.ics")
@@ -207,9 +222,10 @@ def bundle_feed(slugs: list[str]) -> Response:
     ver = version()
     if len(set(slugs)) != len(slugs):
         abort(400, "A bundle names each show once.")
-    shows = [find_show(ver, slug) for slug in slugs]
+    shows = [find_model(ver, slug)[0] for slug in slugs]
+    feeds = ver.feeds_of(slugs)
     path = f"bundles/{'+'.join(slugs)}.ics"
-    return send_feed(ver, tuple(slugs), lambda o, d: ver.feeds.bundle(shows, o, path=path, today=d), "bundle.ics")
+    return send_feed(ver, tuple(slugs), lambda o, d: feeds.bundle(shows, o, path=path, today=d), "bundle.ics")
 
 
 @bp.get("/bundles")
@@ -219,29 +235,34 @@ def bundle_page() -> Response:
     if len(slugs) < 2:
         abort(400, "Choose two or more shows for a bundle.")
     ver = version()
-    shows = [find_show(ver, slug) for slug in slugs]
+    shows = [find_model(ver, slug)[0] for slug in slugs]
     base, day = base_url(ver), today()
 
     def make() -> tuple[bytes, str]:
-        return pages.bundle_page(ver.feeds, shows, base=base, today=day), HTML
+        return pages.bundle_page(ver.feeds_of(slugs), shows, base=base, today=day), HTML
 
-    return send(ver.rendered(("bundle", tuple(slugs), base, day), make), max_age=current_app.config["PAGE_MAX_AGE"])
+    return send(ver.rendered(("bundle", tuple(slugs), base, day), make), max_age=page_max_age())
 
 
 @bp.get("/shows/<slug:slug>/<slug:event_id>.ics")
 def event_feed(slug: str, event_id: str) -> Response:
     ver = version()
-    find_show(ver, slug)
-    event = ver.feeds.by_uid.get(event_uid(slug, event_id))
-    if event is None:
-        abort(404, f"No dated event '{event_id}' in '{slug}'.")
+    if slug not in ver.shows:
+        abort(404, f"No show called '{slug}'.")
     options, download = feed_options()
     for name in ("kinds", "past", "future"):
         if getattr(options, name) is not None:
             abort(400, f"'{name}': applies to feeds, not to a single event")
-    key = ("event", event.uid, tuple(sorted(options.query().items())))
-    entry = ver.rendered(key, lambda: (ver.feeds.single(event, options.variant), CALENDAR))
-    return send(entry, download=f"{event_id}.ics" if download else "")
+    rel = f"shows/{slug}/{event_id}.ics"
+    plain = default_file(ver, rel, CALENDAR) if not download else None
+    if plain is None:
+        _, feeds = find_model(ver, slug)
+        event = feeds.by_uid.get(event_uid(slug, event_id))
+        if event is None:
+            abort(404, f"No dated event '{event_id}' in '{slug}'.")
+        key = ("event", event.uid, tuple(sorted(options.query().items())))
+        plain = ver.rendered(key, lambda: (feeds.single(event, options.variant), CALENDAR))
+    return send(plain, download=f"{event_id}.ics" if download else "")
 
 
 ATOM = "application/atom+xml; charset=utf-8"
@@ -250,21 +271,19 @@ ATOM = "application/atom+xml; charset=utf-8"
 @bp.get("/changes.atom")
 def site_changes() -> Response:
     ver = version()
-    site = ver.catalog.site
-    entry = ver.rendered(
-        ("changes",), lambda: (changes.site_changes(ver.record.changes, site.title, base=site.url), ATOM)
-    )
+    site = ver.site
+    entry = ver.rendered(("changes",), lambda: (changes.site_changes(ver.changes, site.title, base=site.url), ATOM))
     return send(entry)
 
 
 @bp.get("/shows/<slug:slug>.atom")
 def show_changes(slug: str) -> Response:
     ver = version()
-    if slug not in ver.record.shows:
+    record = ver.record(slug)
+    if record is None:
         abort(404, f"No show called '{slug}'.")
-    base = ver.catalog.site.url
-    rev = ver.record.shows[slug]
-    return send(ver.rendered(("changes", slug), lambda: (changes.show_changes(rev, base=base), ATOM)))
+    base = ver.site.url
+    return send(ver.rendered(("changes", slug), lambda: (changes.show_changes(record, base=base), ATOM)))
 
 
 def public(response: Response) -> Response:
@@ -276,14 +295,19 @@ def public(response: Response) -> Response:
 @bp.get("/api/shows.json")
 def api_shows() -> Response:
     ver = version()
-    return public(send(ver.rendered(("api",), lambda: (pages.api_shows(ver.feeds), JSON))))
+    return public(send(ver.rendered(("api",), lambda: (pages.api_list(ver.site, ver.summaries), JSON))))
 
 
 @bp.get("/api/shows/<slug:slug>.json")
 def api_show(slug: str) -> Response:
     ver = version()
-    show = find_show(ver, slug)
-    return public(send(ver.rendered(("api", slug), lambda: (pages.api_show(ver.feeds, show), JSON))))
+    if slug not in ver.shows:
+        abort(404, f"No show called '{slug}'.")
+    plain = default_file(ver, pages.api_path(slug), JSON)
+    if plain is None:
+        show, feeds = find_model(ver, slug)
+        plain = ver.rendered(("api", slug), lambda: (pages.api_show(feeds, show), JSON))
+    return public(send(plain))
 
 
 @bp.get("/static/<name>")
@@ -308,12 +332,12 @@ def root_asset() -> Response:
 def healthz() -> Response:
     """200 while the data on disk is what is served; 503 with the problems while an edit is invalid."""
     data = live()
-    ver = data.check()
+    ver = data.current()
     body = {
         "status": "error" if data.problems else "ok",
         "data_modified": ver.modified.isoformat(),
-        "shows": len(ver.catalog.shows),
-        "dated_events": len(ver.feeds.dated),
+        "shows": len(ver.shows),
+        "dated_events": ver.dated,
     }
     if data.problems:
         body["problems"] = [str(p) for p in data.problems]

@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from showcal import pages
 from showcal.feeds import Feeds
 from showcal.listing import active
+from showcal.validate import load_catalog
 from showcal.web import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,7 +46,7 @@ def catalogue(tmp_path_factory) -> Iterator[Catalogue]:
     generate(folder / "data", shows=SHOWS, events=SHOWS, seed=7)
     app = create_app({"DATA": str(folder / "data"), "RELOAD_INTERVAL": 3600})
     running = serve_app(app)
-    yield Catalogue(running.url, app.extensions["showcal"].version.feeds)
+    yield Catalogue(running.url, Feeds(load_catalog(folder / "data")))
     running.stop()
 
 

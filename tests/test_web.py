@@ -287,7 +287,7 @@ def test_an_unexpected_error_says_nothing_of_the_server(client, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("/secret/path/in/a/message")
 
-    monkeypatch.setattr("showcal.pages.index_page", broken)
+    monkeypatch.setattr("showcal.pages.catalogue_index", broken)
     response = client.get("/")
     assert response.status_code == 500
     body = response.get_data(as_text=True)
