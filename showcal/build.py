@@ -154,6 +154,7 @@ class _Build:
         announce = bool(recorded)
         at = data_time(catalogue.data_mtimes(work.infos)) if announce else EPOCH
         staging = folder.fresh_staging(self.out)
+        work.raw.clear()  # workers read their pieces from the files; the whole catalogue need not stay in memory
         done = render(work, at, announce=announce, out=self.out, staging=staging, progress=self._tick(len(work.dirty)))
         shows = shows_of(work, done)
         if state is not None and not state.complete and sum(s.summary.dated for s in shows.values()) <= COMBINED_LIMIT:

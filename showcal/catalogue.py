@@ -15,6 +15,7 @@ modification time, digests, pieces): an unchanged file is not read again.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -179,10 +180,31 @@ def settings(infos: Sequence[FileInfo], data: dict[str, bytes]) -> Settings:
 # -- one piece at a time -------------------------------------------------------------------------
 
 
-def check_piece(piece: Chunk, raw: bytes, site: Site) -> Checked:
+def piece_bytes(piece: Chunk, data: Mapping[str, bytes]) -> bytes:
+    """A piece's bytes: from the file's bytes if in hand, else read from the file (just that stretch).
+
+    A stretch read from the file is checked against the digest it had when
+    the file was cut, so a file saved again meanwhile is a problem, not a
+    piece of two versions.
+    """
+    raw = data.get(piece.file)
+    if raw is not None:
+        return raw if piece.index == WHOLE else raw[piece.start : piece.end]
+    descriptor = os.open(piece.file, os.O_RDONLY)
+    try:
+        found = os.pread(descriptor, piece.end - piece.start, piece.start)
+    finally:
+        os.close(descriptor)
+    if digest(found) != piece.digest:
+        where = Problem(piece.file, 1, 1, "", "the file changed while it was being read; run again")
+        raise DataError([where])
+    return found
+
+
+def check_piece(piece: Chunk, data: Mapping[str, bytes], site: Site) -> Checked:
     """One piece's shows, or its problems (lines counted from the piece's first line until `settle`)."""
     result = Checked(piece)
-    node, found = compose_data(piece.file, raw if piece.index == WHOLE else raw[piece.start : piece.end])
+    node, found = compose_data(piece.file, piece_bytes(piece, data))
     if found or node is None:
         result.problems = found
         result.unparsed = piece.index != WHOLE
@@ -239,7 +261,7 @@ def check_pieces(
 def _check_batch(batch: Sequence[Chunk]) -> list[Checked]:
     data: Mapping[str, bytes] = _SHARED["data"]  # type: ignore[assignment]
     site: Site = _SHARED["site"]  # type: ignore[assignment]
-    results = [check_piece(piece, data[piece.file], site) for piece in batch]
+    results = [check_piece(piece, data, site) for piece in batch]
     return results if _SHARED["models"] else [r.light() for r in results]
 
 
@@ -254,20 +276,21 @@ def settle(infos: Sequence[FileInfo], data: dict[str, bytes], site: Site, checke
         for info in infos:
             if info.name in broken:
                 raw = file_bytes(info, data) or b""
-                checked.append(check_piece(Chunk(info.name, WHOLE, 0, len(raw), info.digest), raw, site))
-    _file_lines(data, checked)
+                checked.append(check_piece(Chunk(info.name, WHOLE, 0, len(raw), info.digest), data, site))
+    _file_lines(infos, data, checked)
     duplicate_slugs(infos, checked)
     _too_many_events(infos, checked)
     return checked
 
 
-def _file_lines(data: dict[str, bytes], checked: list[Checked]) -> None:
+def _file_lines(infos: Sequence[FileInfo], data: dict[str, bytes], checked: list[Checked]) -> None:
     """Lines counted from a piece's first line made the file's: one pass over each file for all its pieces."""
+    by_name = {info.name: info for info in infos}
     pending = sorted((c for c in checked if c.piece.start and (c.problems or c.slugs)),
                      key=lambda c: (c.file, c.piece.start))  # fmt: skip
     file, line, offset = None, 0, 0
     for result in pending:
-        raw = data.get(result.file)
+        raw = file_bytes(by_name[result.file], data) if result.file in by_name else data.get(result.file)
         if raw is None:
             continue
         if result.file != file:

@@ -260,8 +260,7 @@ class Version:
         return find
 
     def _parse(self, served: Served) -> Show:
-        raw = _piece_bytes(self.work, served.piece)
-        checked = catalogue.check_piece(served.piece, raw, self.site)
+        checked = catalogue.check_piece(served.piece, self.work.raw, self.site)
         show = next((s for s in checked.shows if s.slug == served.slug), None)
         if show is None:
             raise RuntimeError(f"the data of {served.slug} changed under the server; it reloads at once")
@@ -285,12 +284,6 @@ def _slug_of(rel: str) -> str:
     if parts[:2] == ["api", "shows"] and len(parts) == 3:
         return parts[2].removesuffix(".json")
     return ""
-
-
-def _piece_bytes(work: Plan, piece: Chunk) -> bytes:
-    info = next(i for i in work.infos if i.name == piece.file)
-    raw = catalogue.file_bytes(info, work.raw)
-    return raw or b""
 
 
 # -- making a version ---------------------------------------------------------------------------
@@ -319,6 +312,12 @@ def _load(path: Path, state_dir: Path | None, previous: Version | None, max_entr
     state = read_state(state_dir) if state_dir is not None else None
     known = previous.work.infos if previous is not None else None
     work = plan(path, state, {i.name: i for i in known} if known else None)
+    # Every file's bytes in hand: pieces parsed later come from this version's data, even if a file is being
+    # saved again meanwhile. Unchanged files share the bytes of the version being replaced.
+    for info in work.infos:
+        if info.name not in work.raw and previous is not None and info in previous.work.infos:
+            work.raw[info.name] = previous.work.raw.get(info.name) or catalogue.file_bytes(info, work.raw) or b""
+        catalogue.file_bytes(info, work.raw)
     recorded = _recorded(state_dir)
     announce = bool(recorded)
     modified = data_time(catalogue.data_mtimes(work.infos))
@@ -425,12 +424,20 @@ class LiveData:
         self._reloading = threading.Lock()
         self._watcher: tuple[int, threading.Thread] | None = None
         self.version = load_version(self.path, state, max_entries=max_entries)
+        if interval > 0:
+            self._start_watcher()
 
     def current(self) -> Version:
-        """What to serve now; starts this process's watcher the first time it is asked."""
+        """What to serve now.
+
+        A process asked for the first time (a worker forked after the data
+        was loaded, as gunicorn's --preload does) looks at the files before it
+        answers, then leaves the looking to its watcher thread.
+        """
         if self.interval <= 0:
             self.check()
         elif self._watcher is None or self._watcher[0] != os.getpid():
+            self.check()
             self._start_watcher()
         return self.version
 

@@ -33,7 +33,8 @@ class Published:
 
     slug: str
     files: dict[str, bytes]
-    record: ShowRevision
+    record: ShowRevision | None
+    """None once its file is staged (a build needs no more of it)."""
     news: list[Change]
     summary: Summary | None
     """None for a removed show: no list names it any more."""

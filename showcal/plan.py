@@ -126,9 +126,6 @@ def plan(data: Path, state: State | None, known: Mapping[str, FileInfo] | None =
     for piece in pieces:  # a piece seen twice is rendered, to catch its slug twice
         seen[piece.digest] += 1
         (kept if piece.digest in clean and seen[piece.digest] == 1 else dirty).append(piece)
-    for info in infos:
-        if any(piece.file == info.name for piece in dirty):
-            catalogue.file_bytes(info, raw)
     return Plan(infos, raw, site, site_digest, pieces, dirty, kept, state)
 
 
@@ -205,7 +202,7 @@ def _render_batch(batch: Sequence[Chunk]) -> list[Done]:
     old_ids: Mapping[str, tuple[str, ...]] = _SHARED["old_ids"]  # type: ignore[assignment]
     done = []
     for piece in batch:
-        checked = catalogue.check_piece(piece, data[piece.file], site)
+        checked = catalogue.check_piece(piece, data, site)
         result = Done(checked, [], Staged())
         if not checked.problems:
             for show in checked.shows:
@@ -216,7 +213,7 @@ def _render_batch(batch: Sequence[Chunk]) -> list[Done]:
                     result.staged.written += staged.written
                     result.staged.unchanged += staged.unchanged
                     result.staged.removed += staged.removed
-                    pub.files = {}  # staged already; the parent needs the rest
+                    pub.files, pub.record = {}, None  # staged already; the parent needs the rest
                 result.published.append(pub)
         checked.shows = []
         done.append(result)
@@ -237,7 +234,7 @@ def _survey_batch(batch: Sequence[Chunk]) -> list[Done]:
     site: Site = _SHARED["site"]  # type: ignore[assignment]
     done = []
     for piece in batch:
-        checked = catalogue.check_piece(piece, data[piece.file], site)
+        checked = catalogue.check_piece(piece, data, site)
         found = [] if checked.problems else [summarize(show, dated_in_order(show)) for show in checked.shows]
         checked.shows = []
         done.append(Done(checked, [], Staged(), found))
@@ -315,8 +312,7 @@ def _clashes(work: Plan, checked: list[Checked]) -> list[Problem]:
         return []
     again = []
     for piece in {standing[slug] for slug in taken}:
-        info = next(i for i in work.infos if i.name == piece.file)
-        again.append(catalogue.check_piece(piece, catalogue.file_bytes(info, work.raw) or b"", work.site))
+        again.append(catalogue.check_piece(piece, work.raw, work.site))
     before = {id(p) for c in checked for p in c.problems}
     settled = catalogue.settle(work.infos, work.raw, work.site, [*checked, *again])
     return [p for c in settled for p in c.problems if id(p) not in before]
