@@ -58,7 +58,7 @@ def run(
     *,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
-    interval: float = 0.02,
+    interval: float = 0.1,
     timeout: float = 7200,
 ) -> Finished:
     """Run a command to its end; its output goes to temporary files so no pipe can fill."""

@@ -24,8 +24,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from benchmarks import catalogue, servers, tools  # noqa: E402
 from benchmarks.baseline import dated_events, read_catalogue  # noqa: E402
 from benchmarks.generate import generate  # noqa: E402
 from benchmarks.measure import Finished, median, run  # noqa: E402
+from benchmarks.report import Report, kilobytes, megabytes, ratio, seconds, write_json  # noqa: E402
 from benchmarks.yaml2ics_input import convert  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -51,69 +53,16 @@ for f in files:
 DROPPED_HEADERS = {"date", "server", "connection", "content-length", "transfer-encoding", "keep-alive"}
 
 
-def seconds(value: float) -> str:
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-
-
-def megabytes(value: float) -> str:
-    return f"{value / 1e6:,.1f} MB"
-
-
-def kilobytes(value: float) -> str:
-    return f"{value / 1e3:,.1f} kB"
-
-
-def ratio(ours: float, theirs: float) -> str:
-    return f"{ours / theirs:.2f}" if theirs else ""
-
-
-@dataclass
-class Row:
-    measurement: str
-    showcal: str
-    baseline: str = ""
-    ratio: str = ""
-    note: str = ""
-    values: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Report:
-    shows: int
-    facts: dict[str, Any] = field(default_factory=dict)
-    rows: list[Row] = field(default_factory=list)
-
-    def add(
-        self, measurement: str, showcal: str, baseline: str = "", ratio: str = "", note: str = "", **values: Any
-    ) -> None:
-        self.rows.append(Row(measurement, showcal, baseline, ratio, note, values))
-
-    def markdown(self) -> str:
-        facts = self.facts
-        lines = [f"### {self.shows:,} shows", ""]
-        if "catalogue" in facts:
-            c = facts["catalogue"]
-            lines.append(
-                f"Catalogue: {c['shows']:,} shows, {c['dated']:,} dated + {c['undated']:,} undated events, "
-                f"{c['files']:,} YAML files, {megabytes(c['bytes'])} ({c['bytes'] / max(1, c['events']):.0f} B/event); "
-                f"{c['style']} style, seed {c['seed']}."
-            )
-        lines.append(f"Medians of {facts['repeats']} runs; ratio = showcal / baseline, measured in the same run.")
-        lines.append("")
-        lines.append("| measurement | showcal | baseline | ratio | notes |")
-        lines.append("| --- | ---: | --- | ---: | --- |")
-        for r in self.rows:
-            lines.append(f"| {r.measurement} | {r.showcal} | {r.baseline} | {r.ratio} | {r.note} |")
-        return "\n".join(lines)
-
-
 def environment() -> dict[str, Any]:
-    version = subprocess.run([*tools.project_command("showcal"), "--version"], capture_output=True, text=True)
+    try:
+        installed = f"showcal {metadata.version('showcal')}"
+    except metadata.PackageNotFoundError:
+        installed = "showcal (not installed)"
     return {
         "python": platform.python_version(),
         "cores": os.cpu_count(),
         "machine": platform.machine(),
-        "showcal": version.stdout.strip(),
+        "showcal": installed,
         "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
 
@@ -325,11 +274,14 @@ class Bench:
 
     def start_server(self) -> tuple[servers.Server, float, float]:
         port = servers.free_port()
-        server = servers.showcal_server(self.data, port, self.work / "gunicorn.log", self.work)
+        log = self.work / f"gunicorn-{port}.log"
+        server = servers.showcal_server(self.data, port, log, self.work)
         deadline = server.started + self.args.start_timeout
+        feed_path = f"/shows/{self.pick(0.25)}.ics"
         try:
-            health = servers.wait_for(port, "/healthz", deadline, server.process) - server.started
-            feed = servers.wait_for(port, f"/shows/{self.pick(0.25)}.ics", deadline, server.process) - server.started
+            health = servers.wait_for(port, "/healthz", deadline, server.process, server.worker_timeouts)
+            feed = servers.wait_for(port, feed_path, deadline, server.process, server.worker_timeouts)
+            health, feed = health - server.started, feed - server.started
         except Exception:
             server.stop()
             raise
@@ -466,7 +418,8 @@ class Bench:
                 windows.append((start, start + seen[1]))
                 first.append(seen[0])
                 all_seen.append(seen[1])
-                self.wait_feed(server.port, edited_slug, marker, False, time.monotonic())
+                if r < args.repeats - 1:
+                    self.wait_feed(server.port, edited_slug, marker, False, time.monotonic())
         finally:
             edit.undo()
             client.terminate()
@@ -594,12 +547,18 @@ def run_size(args: argparse.Namespace, shows: int, work: Path, log: Callable[[st
         ("nginx", bench.nginx),
         ("sizes", bench.sizes),
     ]
+    bench.report.facts["failures"] = failures = {}
     try:
         for name, step in steps:
             if name in chosen:
                 started = time.perf_counter()
                 log(f"[{shows} shows] {name} ...")
-                step()
+                try:
+                    step()
+                except Exception as error:  # one section's failure is a figure too; the others still run
+                    failures[name] = f"{type(error).__name__}: {error}"
+                    log(traceback.format_exc())
+                    bench.report.add(f"{name}: did not finish", "failed", note=failures[name][:400].replace("\n", " "))
                 log(f"[{shows} shows] {name} done in {time.perf_counter() - started:.0f}s")
         if {"server", "throughput", "reload"} & set(chosen):
             bench.memory_after()
@@ -676,14 +635,6 @@ def main(argv: list[str] | None = None) -> list[Report]:
             print()
             print("Tools: " + "; ".join(v["version"] if isinstance(v, dict) else str(v) for v in extra.values()))
     return reports
-
-
-def write_json(path: Path, env: dict[str, Any], reports: list[Report]) -> None:
-    document = {
-        "environment": env,
-        "sizes": [{"shows": r.shows, "facts": r.facts, "rows": [vars(row) for row in r.rows]} for r in reports],
-    }
-    path.write_text(json.dumps(document, indent=2, default=str))
 
 
 if __name__ == "__main__":

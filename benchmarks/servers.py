@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,11 +50,24 @@ def get(port: int, path: str, headers: Mapping[str, str] | None = None, timeout:
         connection.close()
 
 
-def wait_for(port: int, path: str, deadline: float, process: subprocess.Popen | None = None) -> float:
-    """Poll until `path` answers 200; the moment it did (time.perf_counter())."""
+def wait_for(
+    port: int,
+    path: str,
+    deadline: float,
+    process: subprocess.Popen | None = None,
+    hopeless: Callable[[], str | None] | None = None,
+) -> float:
+    """Poll until `path` answers 200; the moment it did (time.perf_counter()).
+
+    `hopeless` may say why waiting longer is pointless (a server that keeps
+    killing its own workers), which ends the wait with that message.
+    """
     while True:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode} before {path} answered")
+        why = hopeless() if hopeless else None
+        if why:
+            raise RuntimeError(why)
         try:
             if get(port, path, timeout=max(0.5, min(30, deadline - time.perf_counter()))).status == 200:
                 return time.perf_counter()
@@ -74,6 +87,13 @@ class Server:
     log: Path
     started: float
     extra: dict = field(default_factory=dict)
+
+    def worker_timeouts(self) -> str | None:
+        """gunicorn kills a worker silent for 30 s (its --timeout), loading included: a few kills mean no start."""
+        count = self.log.read_text(errors="replace").count("WORKER TIMEOUT") if self.log.exists() else 0
+        if count >= 4:
+            return f"gunicorn killed its workers {count} times (WORKER TIMEOUT, 30 s default) before they answered"
+        return None
 
     def stop(self) -> None:
         if self.process.poll() is None:
