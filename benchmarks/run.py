@@ -63,6 +63,7 @@ def environment() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "machine": platform.machine(),
         "showcal": installed,
+        "load_average_at_start": round(os.getloadavg()[0], 1),
         "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
 
@@ -241,8 +242,12 @@ class Bench:
             peak_tree_rss=[f.peak_tree_rss for f in full],
         )
         for name, (_, mem, note) in scaled.items():
-            subset = f"measured on {y2['shows']:,} shows, not scaled" if name == "yaml2ics" and "EXTRA" in note else ""
-            add("  ↳ beside", "", f"{names[name]}: {megabytes(mem)}", ratio(peak, mem), subset)
+            subset = (
+                f"measured on {y2['shows']:,} shows, not scaled: no ratio"
+                if name == "yaml2ics" and "EXTRA" in note
+                else ""
+            )
+            add("  ↳ beside", "", f"{names[name]}: {megabytes(mem)}", "" if subset else ratio(peak, mem), subset)
         e, u = median([f.seconds for f in edited]), median([f.seconds for f in unchanged])
         add(
             "rebuild after editing one event's title in one file",
@@ -626,7 +631,9 @@ def main(argv: list[str] | None = None) -> list[Report]:
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(base, ignore_errors=True)
-    print(f"## showcal benchmarks\n\n{env['showcal']}, Python {env['python']}, {env['cores']} cores, {env['started']}.")
+    load = f"load average {env['load_average_at_start']} at the start, {os.getloadavg()[0]:.1f} at the end"
+    machine = f"Python {env['python']}, {env['cores']} cores, {env['started']}"
+    print(f"## showcal benchmarks\n\n{env['showcal']}, {machine}; {load}.")
     for report in reports:
         print()
         print(report.markdown())
