@@ -373,7 +373,7 @@ def generate(
     events: int | None = None,
     seed: int = 42,
     layout: str = "folder",
-    style: str = "runs",
+    style: str = "explicit",
 ) -> Counts:
     """Write the catalogue below `out` and say what it holds.
 

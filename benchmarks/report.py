@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,17 @@ def kilobytes(value: float) -> str:
     return f"{value / 1e3:,.1f} kB"
 
 
-def ratio(ours: float, theirs: float) -> str:
-    return f"{ours / theirs:.2f}" if theirs else ""
+def ratio(ours: list[float], theirs: list[float]) -> str:
+    """The median of the runs' own ratios: each pair ran back to back, so a busy minute on a shared machine
+    weighs on both sides of one ratio instead of on one side of the medians."""
+    pairs = [a / b for a, b in zip(ours, theirs, strict=True) if b]
+    return f"{statistics.median(pairs):.2f}" if pairs else ""
+
+
+def share(part: list[float], whole: list[float]) -> str:
+    """Like ratio, as a percentage."""
+    pairs = [a / b for a, b in zip(part, whole, strict=True) if b]
+    return f"{statistics.median(pairs):.1%}" if pairs else ""
 
 
 @dataclass
@@ -55,7 +65,10 @@ class Report:
                 f"{c['files']:,} YAML files, {megabytes(c['bytes'])} ({c['bytes'] / max(1, c['events']):.0f} B/event); "
                 f"{c['style']} style, seed {c['seed']}."
             )
-        lines.append(f"Medians of {facts['repeats']} runs; ratio = showcal / baseline, measured in the same run.")
+        lines.append(
+            f"Medians of {facts['repeats']} runs. Ratio: showcal / baseline, the median of the runs' own ratios "
+            "(each baseline run right after or before showcal's)."
+        )
         lines.append("")
         lines.append("| measurement | showcal | baseline | ratio | notes |")
         lines.append("| --- | ---: | --- | ---: | --- |")

@@ -37,7 +37,7 @@ from benchmarks import catalogue, servers, tools  # noqa: E402
 from benchmarks.baseline import dated_events, read_catalogue  # noqa: E402
 from benchmarks.generate import generate  # noqa: E402
 from benchmarks.measure import Finished, median, run  # noqa: E402
-from benchmarks.report import Report, kilobytes, megabytes, ratio, seconds, write_json  # noqa: E402
+from benchmarks.report import Report, kilobytes, megabytes, ratio, seconds, share, write_json  # noqa: E402
 from benchmarks.yaml2ics_input import convert  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -131,7 +131,7 @@ class Bench:
             "`showcal validate`, wall time",
             seconds(a),
             f"yaml.load CSafeLoader, fresh process: {seconds(b)}",
-            ratio(a, b),
+            ratio(ours, theirs),
             "",
             showcal_s=ours,
             baseline_s=theirs,
@@ -198,20 +198,19 @@ class Bench:
             "icalendar": "icalendar + CSafeLoader, one Calendar graph per feed",
             "yaml2ics": "yaml2ics (PyPI), show feeds",
         }
-        scaled: dict[str, tuple[float, float, str]] = {}
+        walls, peaks = [f.seconds for f in full], [f.peak_tree_rss for f in full]
+        scaled: dict[str, tuple[list[float], list[float], str]] = {}
         for name, runs in baselines.items():
-            t = median([f.seconds for f in runs])
-            mem = median([f.peak_tree_rss for f in runs])
-            note = ""
+            times, mems = [f.seconds for f in runs], [f.peak_tree_rss for f in runs]
             if name == "yaml2ics" and y2["shows"] < len(self.slugs):
-                measured = f"{seconds(t)} on {y2['shows']:,} shows ({y2['dated']:,} events)"
+                measured = f"{seconds(median(times))} on {y2['shows']:,} shows ({y2['dated']:,} events)"
                 note = f"EXTRAPOLATED: measured {measured}, scaled by events"
-                t = t * dated / max(1, y2["dated"])
+                times = [t * dated / max(1, y2["dated"]) for t in times]
             elif name == "yaml2ics":
                 note = "show feeds only (no all.ics, pages or event files)"
             else:
                 note = "show feeds + all.ics"
-            scaled[name] = (t, mem, note)
+            scaled[name] = (times, mems, note)
             self.report.facts[f"build_{name}"] = {
                 "seconds": [f.seconds for f in runs],
                 "peak_tree_rss": [f.peak_tree_rss for f in runs],
@@ -220,17 +219,16 @@ class Bench:
         add(
             "full build into an empty folder, wall time", seconds(wall), "", "", what, seconds=[f.seconds for f in full]
         )
-        for name, (t, _, note) in scaled.items():
-            add("  ↳ beside", "", f"{names[name]}: {seconds(t)}", ratio(wall, t), note)
+        for name, (times, _, note) in scaled.items():
+            add("  ↳ beside", "", f"{names[name]}: {seconds(median(times))}", ratio(walls, times), note)
         us = wall / dated * 1e6
         add("full build, µs per dated event", f"{us:,.0f} µs", "", "", f"{dated:,} dated events")
-        for name, (t, _, note) in scaled.items():
-            their_us = t / dated * 1e6
+        for name, (times, _, note) in scaled.items():
             add(
                 "  ↳ beside",
                 "",
-                f"{names[name]}: {their_us:,.0f} µs",
-                ratio(us, their_us),
+                f"{names[name]}: {median(times) / dated * 1e6:,.0f} µs",
+                ratio(walls, times),
                 "EXTRAPOLATED" if "EXTRA" in note else "",
             )
         add(
@@ -241,19 +239,25 @@ class Bench:
             f"ru_maxrss of the largest process: {megabytes(median([f.max_rss for f in full]))}",
             peak_tree_rss=[f.peak_tree_rss for f in full],
         )
-        for name, (_, mem, note) in scaled.items():
+        for name, (_, mems, note) in scaled.items():
             subset = (
                 f"measured on {y2['shows']:,} shows, not scaled: no ratio"
                 if name == "yaml2ics" and "EXTRA" in note
                 else ""
             )
-            add("  ↳ beside", "", f"{names[name]}: {megabytes(mem)}", "" if subset else ratio(peak, mem), subset)
+            add(
+                "  ↳ beside",
+                "",
+                f"{names[name]}: {megabytes(median(mems))}",
+                "" if subset else ratio(peaks, mems),
+                subset,
+            )
         e, u = median([f.seconds for f in edited]), median([f.seconds for f in unchanged])
         add(
             "rebuild after editing one event's title in one file",
             seconds(e),
             f"full build: {seconds(wall)}",
-            f"{e / wall:.1%}",
+            share([f.seconds for f in edited], walls),
             f"files changed by the edit: {median(by_edit):,.0f}",
             seconds=[f.seconds for f in edited],
         )
@@ -261,7 +265,7 @@ class Bench:
             "unchanged rebuild (same data again)",
             seconds(u),
             f"full build: {seconds(wall)}",
-            f"{u / wall:.1%}",
+            share([f.seconds for f in unchanged], walls),
             f"files rewritten: {max(rewritten)} (max over runs)",
             seconds=[f.seconds for f in unchanged],
             rewritten=rewritten,
@@ -371,8 +375,8 @@ class Bench:
                 servers.wrk(wrk, p, path, seconds=1, connections=args.connections)
             for r in range(args.repeats):
                 order = [("showcal", server.port), ("bare", port)]
-                for name, p in order if r % 2 == 0 else order[::-1]:
-                    for kind, headers in (("200", {}), ("304", {"If-None-Match": etag})):
+                for kind, headers in (("200", {}), ("304", {"If-None-Match": etag})):
+                    for name, p in order if r % 2 == 0 else order[::-1]:
                         load = servers.wrk(
                             wrk, p, path, seconds=args.load_seconds, connections=args.connections, headers=headers
                         )
@@ -389,7 +393,7 @@ class Bench:
                 f"{label}, requests/s",
                 f"{ours:,.0f}/s",
                 f"bare Flask app, same bytes + headers: {theirs:,.0f}/s",
-                ratio(ours, theirs),
+                ratio(rates[f"showcal {kind}"], rates[f"bare {kind}"]),
                 settings.format(bad[f"showcal {kind}"], bad[f"bare {kind}"]),
                 showcal_rps=rates[f"showcal {kind}"],
                 baseline_rps=rates[f"bare {kind}"],
