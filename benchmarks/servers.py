@@ -176,8 +176,7 @@ def wrk(
     bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", text))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     if errors:
-        # Sync workers close every connection; wrk counts the close of a finished response as a read error.
-        bad += int(errors.group(1)) + int(errors.group(3)) + int(errors.group(4))
+        bad += sum(int(n) for n in errors.groups())
     return Load(rate, count, bad, text)
 
 
