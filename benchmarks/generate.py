@@ -1,12 +1,23 @@
-"""A synthetic catalogue at any size, the same for the same seed.
+"""A synthetic catalogue at any size, the same bytes for the same seed.
 
-Every show is invented and named as an example ("Example Show 0042"). The mix
-per show: one or more episode runs (all-day weekly, timed weekly in an IANA
-zone, timed daily, or an explicit list of dates), a multi-day panel, an
-all-day release, a timed trailer or special, and an undated ("TBA") event,
-with some non-ASCII titles, long descriptions, locations and statuses.
+Every show is invented and named as an example ("Example Show 0042"). Two
+styles of writing the same kind of catalogue:
 
-    python benchmarks/generate.py OUT_DIR [--shows N] [--events N] [--seed N] [--layout folder|file]
+- explicit (what an independent curated catalogue looks like): every event
+  written out on its own, with a season and episode number, a realistic
+  multi-sentence description and its sources; about 950 bytes of YAML per
+  event. One file per show below shows/ (--layout folder), or
+  everything in one file (--layout file).
+- runs (the compact style): episode runs expanded by showcal (all-day weekly,
+  timed weekly in an IANA zone, timed daily, or an explicit list of dates),
+  100 shows per file.
+
+Each show has an undated ("TBA") event, a multi-day panel, an all-day release,
+a timed trailer or special, and episodes; some non-ASCII titles, locations and
+statuses are sprinkled in.
+
+    python benchmarks/generate.py OUT_DIR [--shows N] [--events N] [--seed N]
+                                  [--style explicit|runs] [--layout folder|file]
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import textwrap
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -173,38 +185,236 @@ def show_lines(rng: random.Random, show_no: int, width: int, events: int) -> tup
     return lines, undated
 
 
+# -- the explicit style ------------------------------------------------------
+
+CHARACTERS = (
+    "Mara",
+    "Jonas",
+    "Inès",
+    "Kenji",
+    "Oluwaseun",
+    "Björn",
+    "Priya",
+    "Zoë",
+    "Mateus",
+    "Aleksandr",
+    "Hana",
+    "Siobhan",
+    "Léa",
+    "Dmitri",
+    "Amara",
+    "Tomás",
+    "Yuki",
+    "Fatima",
+    "Rafael",
+    "Ingrid",
+)
+PLACES = (
+    "the lighthouse",
+    "Café Lumière",
+    "the São Paulo office",
+    "a ferry off Hokkaidō",
+    "the abandoned mine",
+    "the night market",
+    "the family vineyard",
+    "the station at Kraków Główny",
+    "a motel outside Tucson",
+    "the archive beneath the museum",
+    "the research base",
+    "the old cinema on Rua Augusta",
+)
+DEEDS = (
+    "uncovers a ledger that should not exist",
+    "makes a deal she may regret",
+    "is forced to choose a side",
+    "finally tells the truth about the fire",
+    "follows a stranger into the storm",
+    "loses the only copy of the tape",
+    "races to stop the auction",
+    "learns who sent the letters",
+    "takes the blame to protect a friend",
+    "breaks into the records office",
+    "returns with an unexpected guest",
+    "walks away from the investigation",
+)
+AFTERMATHS = (
+    "the consequences reach further than anyone expected",
+    "an old alliance begins to crack",
+    "the town council calls an emergency meeting",
+    "a long-buried secret comes back to the surface",
+    "the power goes out across the whole district",
+    "the rival crew closes in",
+)
+SURNAMES = ("Okafor", "Lindqvist", "Moreau", "Tanaka", "Costa", "Nakamura", "Ferreira", "Novák", "Brennan")
+CREDITS = ("Written by", "Teleplay by", "Story by")
+GUEST_ROLES = ("a retired detective", "the harbour master", "a disgraced chef", "the mayor's sister", "a young pilot")
+SEASON_WORDS = ("The Long Night", "Crossroads", "Homecoming", "The Ferry", "Undertow", "Ashes", "Salt", "Échappée")
+
+
+def _sentence(rng: random.Random) -> str:
+    who, other = rng.sample(CHARACTERS, 2)
+    pick = rng.randrange(6)
+    if pick == 0:
+        return f"{who} returns to {rng.choice(PLACES)} and {rng.choice(DEEDS)}."
+    if pick == 1:
+        return f"Meanwhile, {other} {rng.choice(DEEDS)}, and {rng.choice(AFTERMATHS)}."
+    if pick == 2:
+        return f"When {who} {rng.choice(DEEDS)}, {rng.choice(AFTERMATHS)}."
+    if pick == 3:
+        return f"{rng.choice(CREDITS)} {who} {rng.choice(SURNAMES)}."
+    if pick == 4:
+        return f"Guest starring {other} {rng.choice(SURNAMES)} as {rng.choice(GUEST_ROLES)}."
+    return (
+        f"Filmed on location near {rng.choice(PLACES)}, {rng.choice(('in winter', 'over nine nights', 'in one take'))}."
+    )
+
+
+def _description(rng: random.Random, ind: str, sentences: int) -> list[str]:
+    """A folded block scalar of a few sentences, wrapped as a person's editor would."""
+    text = " ".join(_sentence(rng) for _ in range(sentences))
+    return [f"{ind}description: >-"] + [f"{ind}  {line}" for line in textwrap.wrap(text, 76)]
+
+
+def _sources(rng: random.Random, ind: str, slug: str, event_id: str) -> list[str]:
+    lines = [f"{ind}sources:", f"{ind}  - https://news.example.org/{slug}/{rng.randrange(10**7)}"]
+    if rng.random() < 0.6:
+        lines.append(f"{ind}  - https://tv.example.org/{slug}/{event_id}")
+    return lines
+
+
+def _status(rng: random.Random, ind: str) -> list[str]:
+    return [f"{ind}status: {rng.choice(STATUSES)}"]
+
+
+def explicit_show(rng: random.Random, show_no: int, width: int, events: int) -> tuple[list[str], int]:
+    """One show with exactly `events` events, each written out; and how many are undated."""
+    slug = f"example-show-{show_no:0{width}d}"
+    ind = "        "
+    lines = [
+        f"  - slug: {slug}",
+        f"    title: {q(f'Example Show {show_no:0{width}d}')}",
+        f"    network: {q(rng.choice(NETWORKS))}",
+        f"    homepage: https://tv.example.org/{slug}",
+        *_description(rng, "    ", rng.randrange(2, 5)),
+        "    events:",
+    ]
+    left, undated = events, 0
+    if left >= 5:
+        lines += ["      - id: next-season", "        kind: premiere", '        title: "Next season"']
+        lines.append(f"{ind}tba: {rng.choice(('2027', 'late 2026', 'TBA'))}")
+        lines += _description(rng, ind, 2)
+        left, undated = left - 1, 1
+    if left >= 4:
+        first = _day(rng)
+        lines += ["      - id: con-panel", "        kind: panel", f"{ind}title: {q('Panel at Example Con')}"]
+        lines.append(f"{ind}date: {first.isoformat()}")
+        lines.append(f"{ind}until: {(first + timedelta(days=rng.randrange(1, 4))).isoformat()}")
+        lines.append(f"{ind}location: {q(rng.choice(LOCATIONS))}")
+        lines += _status(rng, ind) + _sources(rng, ind, slug, "con-panel") + _description(rng, ind, 5)
+        left -= 1
+    if left >= 3:
+        lines += ["      - id: disc-release", "        kind: physical-release"]
+        lines.append(f"{ind}title: {q('Season 1 on Blu-ray — Édition collector')}")
+        lines.append(f"{ind}date: {_day(rng).isoformat()}")
+        lines += _status(rng, ind) + _sources(rng, ind, slug, "disc-release") + _description(rng, ind, 5)
+        left -= 1
+    if left >= 2 or events == 1:
+        lines += ["      - id: trailer", f"        kind: {rng.choice(('trailer', 'special'))}"]
+        lines.append(f"{ind}title: {q(rng.choice(('Official trailer', 'Bande-annonce', '予告編')))}")
+        lines.append(f"{ind}start: {_day(rng).isoformat()}T{rng.choice((9, 12, 17)):02d}:00")
+        lines.append(f"{ind}timezone: {rng.choice(ZONES)}")
+        lines.append(f"{ind}duration: {rng.choice(('5m', '2h'))}")
+        lines += _status(rng, ind) + _sources(rng, ind, slug, "trailer") + _description(rng, ind, 5)
+        left -= 1
+    season = 1
+    while left > 0:
+        count = min(left, rng.randrange(6, 14)) if left > 13 else left
+        lines += _explicit_season(rng, season, count, slug)
+        left -= count
+        season += 1
+    return lines, undated
+
+
+def _explicit_season(rng: random.Random, season: int, count: int, slug: str) -> list[str]:
+    """A season's episodes one by one: weekly all-day, or timed weekly in a zone."""
+    ind = "        "
+    timed = rng.random() < 0.7
+    zone, hour, length = rng.choice(ZONES), rng.choice((18, 20, 21, 22)), rng.choice(("30m", "45m", "55m", "1h"))
+    day = _day(rng)
+    lines = []
+    for episode in range(1, count + 1):
+        event_id = f"s{season:02d}e{episode:02d}"
+        kind = "premiere" if episode == 1 else "finale" if episode == count else "episode"
+        title = f"{rng.choice(SEASON_WORDS)}, Part {episode}" if rng.random() < 0.3 else rng.choice(WORDS)
+        lines += [f"      - id: {event_id}", f"{ind}kind: {kind}", f"{ind}title: {q(title)}"]
+        lines += [f"{ind}season: {season}", f"{ind}episode: {episode}"]
+        if timed:
+            lines += [f"{ind}start: {day.isoformat()}T{hour}:00", f"{ind}timezone: {zone}", f"{ind}duration: {length}"]
+        else:
+            lines.append(f"{ind}date: {day.isoformat()}")
+        lines += _status(rng, ind) + _sources(rng, ind, slug, event_id) + _description(rng, ind, 9)
+        day += timedelta(days=7)
+    return lines
+
+
+SITE = [
+    "site:",
+    '  title: "Example catalogue"',
+    '  description: "A synthetic catalogue of invented example shows, for benchmarks."',
+    "  url: https://tv.example.org/",
+    "  timezone: America/New_York",
+    "  refresh: 12h",
+]
+
+
 def generate(
-    out: Path, shows: int = 10_000, events: int | None = None, seed: int = 42, layout: str = "folder"
+    out: Path,
+    shows: int = 10_000,
+    events: int | None = None,
+    seed: int = 42,
+    layout: str = "folder",
+    style: str = "explicit",
 ) -> Counts:
-    """Write the catalogue below `out` (a folder of files, or out/catalogue.yaml) and say what it holds."""
+    """Write the catalogue below `out` and say what it holds.
+
+    Folder layout: explicit style writes shows/<slug>.yaml, one show a file
+    (the first also holds the site settings), as curators keeping a catalogue
+    in git would; runs style writes shows-NNNN.yaml, 100 shows a file. File
+    layout: out/catalogue.yaml.
+    """
     events = shows * 20 if events is None else events
     if shows < 1 or events < shows:
         raise ValueError("need at least one show and at least one event per show")
+    if style not in ("explicit", "runs") or layout not in ("folder", "file"):
+        raise ValueError("style is explicit or runs; layout is folder or file")
     rng = random.Random(seed)
     width = max(4, len(str(shows - 1)))
     out.mkdir(parents=True, exist_ok=True)
-    site = [
-        "site:",
-        '  title: "Example catalogue"',
-        '  description: "A synthetic catalogue of invented example shows, for benchmarks."',
-        "  url: https://tv.example.org/",
-        "  timezone: America/New_York",
-        "  refresh: 12h",
-    ]
-    chunks: list[list[str]] = []
-    undated = 0
-    per_file = shows if layout == "file" else SHOWS_PER_FILE
+    make = explicit_show if style == "explicit" else show_lines
+    undated, files = 0, 0
+    single = layout == "file"
+    per_file = shows if single else (1 if style == "explicit" else SHOWS_PER_FILE)
+    one_per_show = style == "explicit" and not single
+    if one_per_show:
+        (out / "shows").mkdir(exist_ok=True)
+    chunk: list[str] = []
     for show_no in range(shows):
         if show_no % per_file == 0:
-            chunks.append((site if show_no == 0 else []) + ["shows:"])
+            chunk = (SITE if show_no == 0 else []) + ["shows:"]
         count = events // shows + (1 if show_no < events % shows else 0)
-        lines, none = show_lines(rng, show_no, width, count)
-        chunks[-1] += lines
+        lines, none = make(rng, show_no, width, count)
+        chunk += lines
         undated += none
-    for index, chunk in enumerate(chunks):
-        name = "catalogue.yaml" if layout == "file" else f"shows-{index:04d}.yaml"
-        (out / name).write_text("\n".join(chunk) + "\n", encoding="utf-8")
-    return Counts(shows=shows, events=events, undated=undated, files=len(chunks))
+        if show_no % per_file == per_file - 1 or show_no == shows - 1:
+            if single:
+                name = "catalogue.yaml"
+            elif one_per_show:
+                name = f"shows/example-show-{show_no:0{width}d}.yaml"
+            else:
+                name = f"shows-{show_no // per_file:04d}.yaml"
+            (out / name).write_text("\n".join(chunk) + "\n", encoding="utf-8")
+            files += 1
+    return Counts(shows=shows, events=events, undated=undated, files=files)
 
 
 def main() -> None:
@@ -213,9 +423,10 @@ def main() -> None:
     parser.add_argument("--shows", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=None, help="default: 20 per show")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--style", choices=("explicit", "runs"), default="explicit")
     parser.add_argument("--layout", choices=("folder", "file"), default="folder")
     args = parser.parse_args()
-    print(generate(args.out, args.shows, args.events, args.seed, args.layout))
+    print(generate(args.out, args.shows, args.events, args.seed, args.layout, args.style))
 
 
 if __name__ == "__main__":
