@@ -474,17 +474,26 @@ class LiveData:
         try:
             version = load_version(self.path, self.state, current, max_entries=self.max_entries, pool=False)
         except DataError as error:
-            self._failed = sig
-            self.problems = tuple(self.shown(p) for p in error.problems)
-            log.error("data reload failed; still serving the data of %s", current.modified.isoformat())
-            for problem in error.problems:
-                log.error("%s", problem)
+            self._refuse(sig, current, error.problems)
+            return
+        except Exception as error:  # noqa: BLE001 - data that passed every check and still broke: keep serving
+            log.exception("the data could not be made into a version")
+            where = Problem(str(self.path), 1, 1, "", f"the data could not be rendered ({type(error).__name__}); "
+                            "this is a bug in showcal, please report it with the data")  # fmt: skip
+            self._refuse(sig, current, [where])
             return
         self._failed = None
         self.problems = ()
         self.version = version
         seconds = time.perf_counter() - started
         log.info("data reloaded in %.2fs: %d shows, %d dated events", seconds, len(version.shows), version.dated)
+
+    def _refuse(self, sig: Signature, current: Version, problems: Sequence[Problem]) -> None:
+        self._failed = sig
+        self.problems = tuple(self.shown(p) for p in problems)
+        log.error("data reload failed; still serving the data of %s", current.modified.isoformat())
+        for problem in problems:
+            log.error("%s", problem)
 
     def shown(self, problem: Problem) -> Problem:
         """A problem as a web client may see it: file named relative to the data, never absolute."""

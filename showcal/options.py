@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .errors import printable
 from .model import KIND_GROUPS, KINDS, Event
 
 MAX_DAYS = 36_600
 MAX_REMINDER = timedelta(days=28)
-SPAN = re.compile(r"(\d+)([mhdw])\Z")
+SPAN = re.compile(r"(\d{1,6})([mhdw])\Z")
+"""At most six digits: a longer number is no lead time up to four weeks anyway, and is never parsed."""
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 FLAGS = ("all_day", "utc", "spoiler_free")
 PARAMETERS = {
@@ -90,7 +92,7 @@ def parse_options(args: Mapping[str, str]) -> FeedOptions:
     """Read query parameters; the first unknown or malformed one raises OptionError."""
     for name in args:
         if name not in PARAMETERS:
-            raise OptionError(name, f"unknown parameter; known ones: {', '.join(PARAMETERS)}")
+            raise OptionError(_shown(name), f"unknown parameter; known ones: {', '.join(PARAMETERS)}")
     kinds = _kinds(args["kinds"]) if "kinds" in args else None
     flags = {flag: _flag(flag, args[flag]) for flag in FLAGS if flag in args}
     reminder = _reminder(args["reminder"]) if "reminder" in args else None
@@ -110,16 +112,22 @@ def _kinds(value: str) -> frozenset[str]:
         elif word in KINDS:
             chosen.add(word)
         else:
-            raise OptionError("kinds", f"unknown kind '{word}'; expected {PARAMETERS['kinds']}")
+            raise OptionError("kinds", f"unknown kind '{_shown(word)}'; expected {PARAMETERS['kinds']}")
     if not chosen:
         raise OptionError("kinds", f"is empty; expected {PARAMETERS['kinds']}")
     return frozenset(chosen)
 
 
 def _days(name: str, value: str) -> int:
-    if not value.isdigit() or not value.isascii() or int(value) > MAX_DAYS:
-        raise OptionError(name, f"'{value}' is not {PARAMETERS[name]}")
+    if not (value.isascii() and value.isdigit() and len(value) <= 6) or int(value) > MAX_DAYS:
+        raise OptionError(name, f"'{_shown(value)}' is not {PARAMETERS[name]}")
     return int(value)
+
+
+def _shown(value: str) -> str:
+    """A value as a message repeats it: cut short (a 5,000-digit number makes no 5,000-digit page), and
+    with control characters written as escapes, never raw."""
+    return printable(value if len(value) <= 40 else value[:40] + "…")
 
 
 def _flag(name: str, value: str) -> bool:
@@ -127,14 +135,14 @@ def _flag(name: str, value: str) -> bool:
         return True
     if value.lower() in ("0", "false", "no", "off"):
         return False
-    raise OptionError(name, f"'{value}' is not {PARAMETERS[name]}")
+    raise OptionError(name, f"'{_shown(value)}' is not {PARAMETERS[name]}")
 
 
 def _reminder(value: str) -> timedelta:
     match = SPAN.match(value.strip().lower())
     span = timedelta(**{UNITS[match.group(2)]: int(match.group(1))}) if match else None
     if span is None or not span or span > MAX_REMINDER:
-        raise OptionError("reminder", f"'{value}' is not {PARAMETERS['reminder']}")
+        raise OptionError("reminder", f"'{_shown(value)}' is not {PARAMETERS['reminder']}")
     return span
 
 

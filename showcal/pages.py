@@ -86,7 +86,7 @@ class Subscribe:
 
     @property
     def webcal(self) -> str:
-        return "webcal://" + self.url.split("://", 1)[1] if self.url else ""
+        return "webcal://" + self.url.split("://", 1)[1] if "://" in self.url else ""
 
     @property
     def google(self) -> str:

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BaseConverter
 
 from . import changes, pages
+from .errors import printable
 from .feeds import Feeds
 from .live import LiveData, Rendered, Version
 from .model import Show, event_uid
@@ -76,7 +77,9 @@ def send(entry: Rendered, *, max_age: int | None = None, download: str = "") -> 
     response.cache_control.max_age = current_app.config["MAX_AGE"] if max_age is None else max_age
     if download:
         response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
-    return response.make_conditional(request)
+    response = response.make_conditional(request)
+    del response.headers["Date"]  # werkzeug adds one here and the HTTP server another: keep the server's
+    return response
 
 
 def query_args(args: MultiDict, *, form: bool = False) -> tuple[dict[str, str], bool]:
@@ -94,12 +97,12 @@ def query_args(args: MultiDict, *, form: bool = False) -> tuple[dict[str, str], 
         if name == "kinds":
             out[name] = ",".join(values)
         elif len(values) > 1:
-            raise OptionError(name, "is given more than once")
+            raise OptionError(printable(name[:40]), "is given more than once")
         else:
             out[name] = values[0]
     download = out.pop("download", "0")
     if download not in ("0", "1"):
-        raise OptionError("download", f"'{download}' is not 1 or 0")
+        raise OptionError("download", f"'{printable(download[:40])}' is not 1 or 0")
     return out, download == "1"
 
 

@@ -19,11 +19,12 @@ Production:  SHOWCAL_DATA=events.yaml gunicorn -w 2 'showcal.web:create_app()'
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, abort, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -80,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
+    app.before_request(check_host)
     app.after_request(security_headers)
 
     if int(app.config["PROXY_FIX"]):
@@ -112,6 +114,17 @@ def unexpected_error(error: Exception) -> Response:
         return http_error(error)
     logging.getLogger("showcal").exception("error while answering %s", request.path)
     return http_error(InternalServerError("Something went wrong on our side; please try again later."))
+
+
+HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+(?::\d{1,5})?|\[[0-9A-Fa-f:.]+\](?::\d{1,5})?")
+"""A host name or address, with a port: what subscribe links may be built on when site.url is not set."""
+
+
+def check_host() -> None:
+    """A request whose Host header is no host name gets a 400, not links built on it."""
+    host = request.headers.get("Host")
+    if host is not None and not HOST.fullmatch(host):
+        abort(400, "The Host header is not a host name.")
 
 
 def security_headers(response: Response) -> Response:
