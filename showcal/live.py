@@ -30,6 +30,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from werkzeug.http import http_date
+
 from . import catalogue, pages
 from .chunks import Chunk
 from .errors import DataError, Problem
@@ -54,19 +56,22 @@ build) are rendered when first asked for."""
 
 @dataclass(frozen=True)
 class Rendered:
-    """Finished response bytes with their validators; gzip is made once, here."""
+    """Finished response bytes with their validators, all made once: gzip, ETags, Last-Modified."""
 
     body: bytes
     mimetype: str
     modified: datetime
     etag: str = ""
     gzipped: bytes = b""
+    last_modified: str = ""
+    """The HTTP date of `modified`."""
 
     @classmethod
     def of(cls, body: bytes, mimetype: str, modified: datetime) -> Rendered:
         digest = hashlib.sha256(body).hexdigest()[:32]
         # mtime=0 keeps the compressed bytes, and so their ETag, the same in every worker.
-        return cls(body, mimetype, modified, digest, gzip.compress(body, compresslevel=6, mtime=0))
+        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        return cls(body, mimetype, modified, digest, packed, http_date(modified))
 
 
 @dataclass
@@ -115,6 +120,10 @@ class Version:
         self._listing: Listing | None = None
 
     # -- responses -------------------------------------------------------------------------------
+
+    def cached(self, key: Hashable) -> Rendered | None:
+        """A response made already, without making it: the fast path of every cached request."""
+        return self._cache.get(key)
 
     def rendered(self, key: Hashable, make: Callable[[], tuple[bytes, str]]) -> Rendered:
         """The cached response for `key`, made at most once per version while it stays cached."""
