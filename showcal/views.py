@@ -28,6 +28,15 @@ CALENDAR = "text/calendar; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+"""Pages may load only from this site: the policy enforces what the templates promise."""
 
 
 class SlugConverter(BaseConverter):
@@ -80,7 +89,10 @@ def send(entry: Rendered, *, max_age: int | None = None, download: str = "") -> 
         ("Last-Modified", entry.last_modified),
         ("Cache-Control", f"public, max-age={age}"),
         ("Vary", "Accept-Encoding"),
+        *SECURITY_HEADERS.items(),
     ]
+    if entry.mimetype == HTML:
+        headers.append(("Content-Security-Policy", PAGE_POLICY))
     if _not_modified(environ, entry, etag):
         return Response(status=304, headers=headers)
     headers.append(("Content-Type", entry.mimetype))

@@ -31,7 +31,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import pages
 from .build import default_out
 from .live import LiveData
-from .views import BundleConverter, SlugConverter, bp
+from .views import PAGE_POLICY, SECURITY_HEADERS, BundleConverter, SlugConverter, bp
 
 DEFAULTS: dict[str, Any] = {
     "DATA": "events.yaml",
@@ -42,16 +42,6 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_ENTRIES": 512,
     "PROXY_FIX": 0,
 }
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
-PAGE_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
-"""Pages may load only from this site: the policy enforces what the templates promise."""
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -122,13 +112,15 @@ HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+(?::\d{
 
 def check_host() -> None:
     """A request whose Host header is no host name gets a 400, not links built on it."""
-    host = request.headers.get("Host")
+    host = request.environ.get("HTTP_HOST")
     if host is not None and not HOST.fullmatch(host):
         abort(400, "The Host header is not a host name.")
 
 
 def security_headers(response: Response) -> Response:
-    response.headers.update(SECURITY_HEADERS)
-    if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = PAGE_POLICY
+    """On every answer; those `views.send` made carry them already."""
+    if "X-Content-Type-Options" not in response.headers:
+        response.headers.update(SECURITY_HEADERS)
+        if response.mimetype == "text/html":
+            response.headers["Content-Security-Policy"] = PAGE_POLICY
     return response
