@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
-from werkzeug.http import parse_date, parse_etags
 from werkzeug.routing import BaseConverter
 
 from . import changes, pages
+from .answers import HTML, answer
 from .errors import printable
 from .feeds import Feeds
 from .live import LiveData, Rendered, Version
@@ -25,18 +25,8 @@ from .options import FeedOptions, OptionError, parse_options
 bp = Blueprint("views", __name__)
 
 CALENDAR = "text/calendar; charset=utf-8"
-HTML = "text/html; charset=utf-8"
 JSON = "application/json"
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-}
-PAGE_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
-"""Pages may load only from this site: the policy enforces what the templates promise."""
 
 
 class SlugConverter(BaseConverter):
@@ -75,52 +65,10 @@ def base_url(ver: Version) -> str:
 
 
 def send(entry: Rendered, *, max_age: int | None = None, download: str = "") -> Response:
-    """Bytes with their validators: 304 for a matching If-None-Match or If-Modified-Since, gzip if accepted.
-
-    Made by hand from what `Rendered` computed once, since this runs for
-    every poll of every subscribed calendar; HEAD drops the body in werkzeug.
-    """
-    environ = request.environ
-    gzip = len(entry.body) > 200 and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "") and _accepts_gzip()
-    etag = f'"{entry.etag}-gzip"' if gzip else f'"{entry.etag}"'
+    """Bytes with their validators (see answers.py); werkzeug drops the body of a HEAD."""
     age = current_app.config["MAX_AGE"] if max_age is None else max_age
-    headers = [
-        ("ETag", etag),
-        ("Last-Modified", entry.last_modified),
-        ("Cache-Control", f"public, max-age={age}"),
-        ("Vary", "Accept-Encoding"),
-        *SECURITY_HEADERS.items(),
-    ]
-    if entry.mimetype == HTML:
-        headers.append(("Content-Security-Policy", PAGE_POLICY))
-    if _not_modified(environ, entry, etag):
-        return Response(status=304, headers=headers)
-    headers.append(("Content-Type", entry.mimetype))
-    if gzip:
-        headers.append(("Content-Encoding", "gzip"))
-    if download:
-        headers.append(("Content-Disposition", f'attachment; filename="{download}"'))
-    return Response(entry.gzipped if gzip else entry.body, headers=headers)
-
-
-def _accepts_gzip() -> bool:
-    return request.accept_encodings["gzip"] > 0
-
-
-def _not_modified(environ: dict, entry: Rendered, etag: str) -> bool:
-    """RFC 9110: If-None-Match decides when given; otherwise If-Modified-Since against Last-Modified."""
-    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-        return False
-    match = environ.get("HTTP_IF_NONE_MATCH")
-    if match is not None:
-        if match.strip() == etag:
-            return True
-        return parse_etags(match).contains_weak(etag.strip('"'))
-    since = environ.get("HTTP_IF_MODIFIED_SINCE")
-    if since is not None:
-        when = parse_date(since)
-        return when is not None and entry.modified.replace(microsecond=0) <= when
-    return False
+    status, headers, body = answer(entry, request.environ, max_age=age, download=download)
+    return Response(body if status == 200 else None, status=status, headers=headers)
 
 
 def query_args(args: MultiDict, *, form: bool = False) -> tuple[dict[str, str], bool]:

@@ -19,7 +19,6 @@ Production:  SHOWCAL_DATA=events.yaml gunicorn -w 2 'showcal.web:create_app()'
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import pages
+from .answers import HOST, PAGE_POLICY, SECURITY_HEADERS, CachedPolls
 from .build import default_out
 from .live import LiveData
-from .views import PAGE_POLICY, SECURITY_HEADERS, BundleConverter, SlugConverter, bp
+from .views import BundleConverter, SlugConverter, bp
 
 DEFAULTS: dict[str, Any] = {
     "DATA": "events.yaml",
@@ -74,6 +74,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(check_host)
     app.after_request(security_headers)
 
+    # Calendar apps' polls of unchanged feeds are answered before Flask (see answers.py).
+    app.wsgi_app = CachedPolls(app.wsgi_app, app.extensions["showcal"], int(app.config["MAX_AGE"]))
     if int(app.config["PROXY_FIX"]):
         hops = int(app.config["PROXY_FIX"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
@@ -104,10 +106,6 @@ def unexpected_error(error: Exception) -> Response:
         return http_error(error)
     logging.getLogger("showcal").exception("error while answering %s", request.path)
     return http_error(InternalServerError("Something went wrong on our side; please try again later."))
-
-
-HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+(?::\d{1,5})?|\[[0-9A-Fa-f:.]+\](?::\d{1,5})?")
-"""A host name or address, with a port: what subscribe links may be built on when site.url is not set."""
 
 
 def check_host() -> None:

@@ -509,3 +509,23 @@ def test_a_refused_form_is_shown_back_as_typed_each_time(client):
 
     assert ticked("kinds=premiere&reminder=soon") == {"premiere"}
     assert ticked("kinds=finale&reminder=soon") == {"finale"}
+
+
+def test_polls_answered_before_flask_are_the_answers_flask_gives(tmp_path, events_copy):
+    """The fast path for unchanged feeds (answers.CachedPolls) sends exactly what the views would."""
+    config = {"TESTING": True, "DATA": str(events_copy), "RELOAD_INTERVAL": 3600}
+    for path in ("/shows/severance.ics", "/all.ics", "/shows/severance/s02e01.ics"):
+        for headers in ({}, {"Accept-Encoding": "gzip, deflate"}, {"Accept-Encoding": "gzip;q=0"}):
+            client = create_app(config).test_client()
+            by_flask = client.get(path, headers=headers)  # the first answer is made by the view...
+            fast = client.get(path, headers=headers)  # ...and cached: the second comes from the fast path
+            assert (fast.status_code, fast.data) == (by_flask.status_code, by_flask.data)
+            assert sorted(fast.headers.items()) == sorted(by_flask.headers.items())
+            condition = {**headers, "If-None-Match": by_flask.headers["ETag"]}
+            fresh = create_app(config).test_client()
+            flask_304 = fresh.get(path, headers=condition)
+            fresh.get(path, headers=headers)
+            fast_304 = fresh.get(path, headers=condition)
+            assert flask_304.status_code == fast_304.status_code == 304
+            assert sorted(fast_304.headers.items()) == sorted(flask_304.headers.items())
+            assert client.head(path, headers=headers).data == b""
