@@ -93,6 +93,7 @@ class Bench:
         self.showcal = tools.project_command("showcal")
         self.server: servers.Server | None = None
         self.site: Path | None = None
+        self.published = False
         if args.data:
             self.data = Path(args.data).resolve()
             site, all_shows = read_catalogue(self.data)
@@ -281,10 +282,17 @@ class Bench:
 
     # -- server --------------------------------------------------------------
 
-    def start_server(self) -> tuple[servers.Server, float, float]:
+    def publish(self) -> None:
+        """The README's production recipe: `showcal build DATA` (into feeds/ beside the data), then gunicorn."""
+        if not self.published:
+            run([*self.showcal, "build", self.data, "--quiet"]).check("showcal build (the published site)")
+            self.published = True
+
+    def start_server(self, state: Path | None = None) -> tuple[servers.Server, float, float]:
+        self.publish()
         port = servers.free_port()
         log = self.work / f"gunicorn-{port}.log"
-        server = servers.showcal_server(self.data, port, log, self.work)
+        server = servers.showcal_server(self.data, port, log, self.work, state)
         deadline = server.started + self.args.start_timeout
         feed_path = f"/shows/{self.pick(0.25)}.ics"
         try:
@@ -324,6 +332,12 @@ class Bench:
             seconds=healths,
         )
         add("server start until a show feed answers 200", seconds(median(feeds)), "", "", "", seconds=feeds)
+        empty = self.work / "no-build"
+        empty.mkdir(exist_ok=True)
+        cold, cold_health, _ = self.start_server(state=empty)
+        cold.stop()
+        add("server start without a build: until `/healthz` answers 200", seconds(cold_health), "", "",
+            "SHOWCAL_STATE_DIR of an empty folder: every show is checked before the first answer")  # fmt: skip
         per_worker = [v for run_ in rss for v in run_]
         add(
             "resident memory per worker after start",

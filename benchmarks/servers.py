@@ -117,13 +117,21 @@ def spawn(
     return Server(process, port, log, started)
 
 
+GUNICORN_OPTIONS = ["-w", "2", "-k", "gthread", "--threads", "8"]
+"""The README's production options: two worker processes of eight threads, so a few slow clients block nothing."""
+
+
 def gunicorn(app: str, port: int, log: Path, env: Mapping[str, str], cwd: Path) -> Server:
-    """The production command: gunicorn -w 2 -b 127.0.0.1:PORT APP."""
-    return spawn([*project_command("gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", app], port, log, env, cwd)
+    """The production command: gunicorn -w 2 -k gthread --threads 8 -b 127.0.0.1:PORT APP."""
+    command = [*project_command("gunicorn"), *GUNICORN_OPTIONS, "-b", f"127.0.0.1:{port}", app]
+    return spawn(command, port, log, env, cwd)
 
 
-def showcal_server(data: Path, port: int, log: Path, cwd: Path) -> Server:
+def showcal_server(data: Path, port: int, log: Path, cwd: Path, state: Path | None = None) -> Server:
+    """`SHOWCAL_DATA=DATA gunicorn ...`; with `state`, SHOWCAL_STATE_DIR too (the default is feeds/ beside the data)."""
     env = {**os.environ, "SHOWCAL_DATA": str(data)}
+    if state is not None:
+        env["SHOWCAL_STATE_DIR"] = str(state)
     return gunicorn("showcal.web:create_app()", port, log, env, cwd)
 
 

@@ -305,3 +305,37 @@ def test_four_gunicorn_workers_send_one_revision_before_and_after_a_restart(tmp_
         assert server.request("/shows/severance.ics")[2] == body, "a restart sends the same bytes"
     finally:
         stop(server)
+
+
+def test_slow_clients_block_nothing_under_the_production_command(tmp_path):
+    """Clients that send a header line a second (slowloris) hold a thread each, not the server.
+
+    With gunicorn's default sync workers, two such clients stop `/healthz` from answering at all.
+    """
+    require("gunicorn")
+    data = data_copy(tmp_path / "data")
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "8",
+               "-b", f"127.0.0.1:{port}", "showcal.web:create_app()"]  # fmt: skip
+    server = start(command, port, data, tmp_path / "gunicorn.log", {"SHOWCAL_DATA": str(data)})
+    slow = []
+    try:
+        for _ in range(4):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            sock.sendall(b"GET /shows/severance.ics HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            slow.append(sock)
+        deadline = time.monotonic() + 6
+        worst = 0.0
+        while time.monotonic() < deadline:
+            for sock in slow:
+                sock.sendall(b"X-Slow: 1\r\n")
+            asked = time.monotonic()
+            status, _, _ = server.request("/healthz")
+            worst = max(worst, time.monotonic() - asked)
+            assert status == 200
+            time.sleep(1)
+        assert worst < 2.0, f"/healthz took {worst:.1f}s while slow clients were connected"
+    finally:
+        for sock in slow:
+            sock.close()
+        stop(server)
