@@ -18,6 +18,7 @@ import gc
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -167,6 +168,9 @@ def settings(infos: Sequence[FileInfo], data: dict[str, bytes]) -> Settings:
             problems.append(Problem(info.name, 1, 1, "", "cannot read the file any more; try again"))
             continue
         head = split(info.name, raw).head if info.cut else raw  # type: ignore[union-attr]
+        if head.strip() == b"shows: []":  # most files of a folder: nothing but their shows
+            documents.append((info.name, _bare_head()))
+            continue
         node, found = compose_data(info.name, head)
         if found and info.cut:  # the head alone does not parse: the whole file's problems say why
             node, found = compose_data(info.name, raw)
@@ -175,6 +179,14 @@ def settings(infos: Sequence[FileInfo], data: dict[str, bytes]) -> Settings:
             documents.append((info.name, node))
     site, found, _ = check_heads(documents)
     return Settings(site, digest(repr(site).encode()), problems + found)
+
+
+@lru_cache(maxsize=1)
+def _bare_head() -> yaml.Node:
+    """The head of a file that holds shows and nothing else, parsed once for all such files."""
+    node, _ = compose_data("", b"shows: []\n")
+    assert node is not None
+    return node
 
 
 # -- one piece at a time -------------------------------------------------------------------------

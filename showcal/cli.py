@@ -1,27 +1,27 @@
-"""The `showcal` command: thin wrappers that turn the library's errors into messages and exit codes."""
+"""The `showcal` command: thin wrappers that turn the library's errors into messages and exit codes.
+
+Each command imports what it needs when it runs: `showcal validate` never
+loads the calendar or web libraries, and a build that finds nothing to do
+is over before they would have loaded.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
-from importlib.metadata import version
 from pathlib import Path
 from typing import NoReturn
 
 import click
 
-from . import catalogue
-from .build import build as build_site
-from .build import default_out
 from .errors import DataError
-from .folder import FolderError
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 DATA = click.argument("path", default="events.yaml", type=click.Path(path_type=Path))
 
 
 @click.group(context_settings=CONTEXT)
-@click.version_option(version("showcal"), prog_name="showcal")
+@click.version_option(package_name="showcal", prog_name="showcal")
 def main() -> None:
     """Calendar feeds of TV premieres, episodes, panels and releases, from YAML.
 
@@ -53,6 +53,8 @@ def validate(path: Path) -> None:
     Exits 1 if anything is wrong; writes nothing. Large catalogues are
     checked on every core, one show at a time.
     """
+    from . import catalogue
+
     try:
         counts = catalogue.check(path)
     except DataError as error:
@@ -82,6 +84,10 @@ def build(path: Path, out: Path | None, quiet: bool, force: bool) -> None:
     bytes changed are written; files of removed shows and dates are removed.
     A build with problems in the data writes nothing.
     """
+    from .build import build as build_site
+    from .build import default_out
+    from .folder import FolderError
+
     started = time.perf_counter()
     target = out or default_out(path)
     bar = _ProgressBar() if not quiet and sys.stderr.isatty() else None

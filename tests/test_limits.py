@@ -178,7 +178,7 @@ def test_the_readme_states_every_limit():
     from showcal import limits
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Limits") :].split("\n## ", 1)[0]
+    section = readme[readme.index("**Of the data.**") :].split("\n## ", 1)[0]
     numbers = [limits.MAX_LINE, limits.MAX_TEXT, limits.MAX_URL, limits.MAX_SLUG, limits.MAX_SOURCES,
                limits.MAX_RUN_EPISODES, limits.MAX_EPISODE, limits.MAX_SEASON, limits.MAX_SHOW_EVENTS,
                limits.MAX_EVENTS, limits.MAX_LENGTH.days, limits.MAX_EVERY.days, limits.MAX_REFRESH.days]  # fmt: skip
