@@ -72,6 +72,8 @@ class BuildResult:
     removed: list[str] = field(default_factory=list)
     rendered: int = 0
     """Shows parsed, checked and rendered this time; the others were known to be unchanged."""
+    site: Site | None = None
+    """The site settings built with, for what the curator should hear about them."""
 
     @property
     def total(self) -> int:
@@ -148,8 +150,10 @@ class _Build:
         state = self.state
         work = plan(self.data, state)
         if state is not None and unchanged(state, work.infos, self.today):
+            self.result.site = state.site
             self.result.unchanged = _file_count(state.shows, state.site_files)
             return self.result
+        self.result.site = work.site
         recorded = recorded_slugs(self.out)
         announce = bool(recorded)
         at = data_time(catalogue.data_mtimes(work.infos)) if announce else EPOCH
@@ -274,7 +278,7 @@ def site_wide_files(
         files[pages.page_file(pages.browse_path(number))] = pages.catalogue_page(site, found, number, base=base)
     files[pages.SEARCH_FILE] = pages.search_index(found)
     files[pages.api_path()] = pages.api_list(site, summaries)
-    files["changes.atom"] = changes.site_changes(log, site.title, base=base)
+    files[pages.changes_path()] = changes.site_changes(log, site.title, base=base)
     for name in pages.ASSETS:
         files[f"static/{name}"] = pages.asset(name)
     for name in pages.ROOT_ASSETS:

@@ -115,6 +115,14 @@ def build(path: Path, out: Path | None, quiet: bool, force: bool) -> None:
             f"{target}: {result.total:,} files ({len(result.written):,} written, {result.unchanged:,} unchanged, "
             f"{len(result.removed):,} removed); {shows:,} show{'s' * (shows != 1)} rendered in {seconds:.2f}s"
         )
+        if result.site is not None and not result.site.url:
+            click.echo(NO_ADDRESS, err=True)
+
+
+NO_ADDRESS = (
+    "note: site.url is not set, so link previews and the Atom feeds carry no address and the pages work\n"
+    "      theirs out in the browser; add your public address under site: (url: https://...) once it is known"
+)
 
 
 class _ProgressBar:

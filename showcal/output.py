@@ -18,7 +18,6 @@ from .feeds import Entry, Feeds, entry_of
 from .listing import Summary, summarize
 from .model import Catalog, Show, Site
 from .revisions import RECORD_DIR, Change, ShowRevision, retire, revise_show, show_record_text
-from .site import event_path
 
 RECORDS = f"{RECORD_DIR}/revisions/"
 
@@ -49,10 +48,10 @@ def publish_show(show: Show, site: Site, old: ShowRevision | None, at: datetime,
     dated = feeds.by_show[show.slug]
     files: dict[str, bytes] = {f"shows/{show.slug}.ics": feeds.show_feed(show)}
     for event in dated:
-        files[event_path(show.slug, event.id)] = feeds.single(event)
+        files[pages.event_path(show.slug, event.id)] = feeds.single(event)
     files[pages.page_file(pages.show_path(show.slug))] = pages.show_page(feeds, show, base=site.url, today=None)
     files[pages.api_path(show.slug)] = pages.api_show(feeds, show)
-    files[f"shows/{show.slug}.atom"] = changes.show_changes(record, base=site.url)
+    files[pages.changes_path(show.slug)] = changes.show_changes(record, base=site.url)
     files[record_file(show.slug)] = show_record_text(record).encode("utf-8")
     entries = [entry_of(event, feeds.event_bytes(event)) for event in dated]
     ids = tuple(event.id for event in dated)
@@ -65,7 +64,7 @@ def retire_show(old: ShowRevision, site: Site, at: datetime, *, announce: bool) 
     feeds = Feeds(Catalog(site=site), removed={old.slug: old.title})
     files = {
         f"shows/{old.slug}.ics": feeds.removed_feed(old.slug),
-        f"shows/{old.slug}.atom": changes.show_changes(record, base=site.url),
+        pages.changes_path(old.slug): changes.show_changes(record, base=site.url),
         record_file(old.slug): show_record_text(record).encode("utf-8"),
     }
     return Published(old.slug, files, record, news, None, [], ())
@@ -73,5 +72,6 @@ def retire_show(old: ShowRevision, site: Site, at: datetime, *, announce: bool) 
 
 def show_paths(slug: str, event_ids: tuple[str, ...]) -> set[str]:
     """Every file a published show has in a build."""
-    paths = {f"shows/{slug}.ics", f"shows/{slug}.atom", pages.page_file(pages.show_path(slug)), pages.api_path(slug)}
-    return paths | {event_path(slug, event_id) for event_id in event_ids}
+    paths = {pages.feed_path(slug), pages.changes_path(slug), pages.page_file(pages.show_path(slug))}
+    paths.add(pages.api_path(slug))
+    return paths | {pages.event_path(slug, event_id) for event_id in event_ids}

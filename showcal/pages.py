@@ -30,7 +30,6 @@ from .feeds import Feeds, description, summary
 from .listing import INDEX_ROWS, Listing, Summary, active, listing, next_event, summarize
 from .model import KIND_GROUPS, KIND_LABELS, KINDS, AllDay, Event, Show, Site, Timed
 from .options import PARAMETERS, FeedOptions
-from .site import event_path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ASSETS = {
@@ -62,6 +61,15 @@ def show_path(slug: str) -> str:
 
 def feed_path(slug: str) -> str:
     return f"shows/{slug}.ics"
+
+
+def event_path(slug: str, event_id: str) -> str:
+    return f"shows/{slug}/{event_id}.ics"
+
+
+def changes_path(slug: str | None = None) -> str:
+    """The Atom feed of what changed: the site's, or one show's."""
+    return "changes.atom" if slug is None else f"shows/{slug}.atom"
 
 
 def api_path(slug: str | None = None) -> str:
@@ -395,6 +403,8 @@ def catalogue_index(
         all=subscribe(base, "", "all.ics", site.title),
         bundles=today is not None and len(found.rows) > 1,
         description_meta=site.description,
+        atom_feed=changes_path(),
+        atom_title=f"{site.title}: what changed",
         **_site_context(site, base, today, ""),
     )
 
@@ -509,6 +519,8 @@ def show_page(
         form_error=form_error,
         kind_choices=[k for k in (*KINDS, *KIND_GROUPS) if k in KIND_GROUPS or any(e.kind == k for e in show.events)],
         description_meta=about,
+        atom_feed=root + changes_path(show.slug),
+        atom_title=f"{show.title}: what changed",
         **_site_context(feeds.catalog.site, base, today, show_path(show.slug)),
     )
 
@@ -536,6 +548,9 @@ def _event_json(event: Event, base: str) -> dict:
     else:
         out.update(tba=when.hint)
     out.update(status=event.status, season=event.season, episode=event.episode, location=event.location or None)
+    if len(event.episodes) > 1:  # a drop: every episode it releases, titled where the run titles them
+        titles = (*event.episode_titles, *[""] * len(event.episodes))  # a run may title none of them
+        out["episodes"] = [{"episode": n, "title": titles[i] or None} for i, n in enumerate(event.episodes)]
     out.update(description=event.description or None, sources=list(event.sources))
     if event.dated:
         out["ics"] = _link(base, event_path(event.show, event.id))

@@ -41,12 +41,19 @@ def test_build_prints_one_summary_line(cli, workdir):
     result = cli.invoke(main, ["build", "events.yaml", "--out", "site"])
     assert result.exit_code == 0
     files = len([rel for rel in tree(workdir / "site") if not rel.startswith(".showcal/")])
-    assert result.output.startswith(
+    assert result.stdout.startswith(
         f"site: {files} files ({files} written, 0 unchanged, 0 removed); 2 shows rendered in "
     )
-    assert result.output.count("\n") == 1
+    assert result.stdout.count("\n") == 1
+    assert result.stderr.startswith("note: site.url is not set"), "the curator hears it, not the visitors"
     again = cli.invoke(main, ["build", "events.yaml", "--out", "site", "--quiet"])
     assert (again.exit_code, again.output) == (0, "")
+
+
+def test_a_site_with_an_address_builds_without_a_note(cli, workdir):
+    (workdir / "events.yaml").write_text(SHIPPED.replace("site:\n", "site:\n  url: https://tv.example.org/\n", 1))
+    result = cli.invoke(main, ["build", "events.yaml", "--out", "site"])
+    assert (result.exit_code, result.stderr) == (0, "")
 
 
 def line_of(text: str, needle: str) -> int:

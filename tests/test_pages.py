@@ -13,9 +13,9 @@ import pytest
 from test_web import Elements
 
 from showcal import pages
+from showcal.build import build
 from showcal.feeds import Feeds
 from showcal.listing import encode_events, listing, next_event
-from showcal.site import page_files
 from showcal.validate import load_catalog
 from showcal.web import create_app
 
@@ -27,6 +27,14 @@ def pages_client(tmp_path):
     data = tmp_path / "events.yaml"
     data.write_bytes(EXAMPLE.read_bytes())
     return create_app({"TESTING": True, "DATA": str(data), "RELOAD_INTERVAL": 0}).test_client()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A static build of the example: the folder a static host would serve."""
+    out = tmp_path_factory.mktemp("built") / "feeds"
+    build(EXAMPLE, out)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +79,7 @@ def test_link_previews_name_the_show(pages_client):
     assert head.meta["og:image"] == "http://tv.example.test/apple-touch-icon.png"
     rels = {link["rel"]: link["href"] for link in head.links}
     assert rels["apple-touch-icon"] == "../apple-touch-icon.png"
-    assert "alternate" not in rels, "no Atom feed is passed in yet"
+    assert rels["alternate"] == "../shows/the-example-show.atom"
     other = Head(pages_client.get("/shows/another-example").get_data(as_text=True))
     assert other.meta["og:description"] == "Dates of Another Example on Beispiel TV."
 
@@ -82,13 +90,31 @@ def test_a_static_page_without_an_address_gives_no_og_url(feeds):
     assert head.meta["og:title"].startswith("The Example Show")
 
 
-def test_the_atom_link_appears_when_a_feed_is_passed(feeds):
-    html = pages.render("error.html", root="", status=404, title="x", message="y", site_title="s", image="",
-                        atom_feed="changes.atom", atom_title="Changes to x")  # fmt: skip
-    links = [link for link in Head(html.decode()).links if link.get("rel") == "alternate"]
-    assert links == [
-        {"rel": "alternate", "type": "application/atom+xml", "href": "changes.atom", "title": "Changes to x"}
-    ]
+def alternates(html: str) -> list[dict[str, str]]:
+    return [link for link in Head(html).links if link.get("rel") == "alternate"]
+
+
+@pytest.mark.parametrize(
+    ("page", "feed", "title"),
+    [
+        ("/", "changes.atom", "Example TV: what changed"),
+        ("/shows/the-example-show", "../shows/the-example-show.atom", "The Example Show: what changed"),
+    ],
+)
+def test_pages_link_the_atom_feed_of_their_changes(pages_client, built, page, feed, title):
+    served = pages_client.get(page).get_data(as_text=True)
+    assert alternates(served) == [{"rel": "alternate", "type": "application/atom+xml", "href": feed, "title": title}]
+    written = (built / pages.page_file(page)).read_text(encoding="utf-8")
+    assert alternates(written) == alternates(served)
+    target = "/" + feed.removeprefix("../")
+    atom = pages_client.get(target)
+    assert atom.status_code == 200 and atom.headers["Content-Type"].startswith("application/atom+xml")
+    assert (built / target.lstrip("/")).read_bytes() == atom.data
+    assert f'href="{feed}"' in served.split("<footer", 1)[1], "a visible link too, for readers without a feed reader"
+
+
+def test_an_error_page_links_no_feed(pages_client):
+    assert alternates(pages_client.get("/shows/nothing-here").get_data(as_text=True)) == []
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -96,7 +122,7 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def test_icons_are_served_at_the_root_and_written_by_the_build(pages_client, feeds):
+def test_icons_are_served_at_the_root_and_written_by_the_build(pages_client, built):
     icon = pages_client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["Content-Type"] == "image/x-icon"
     reserved, kind, count = struct.unpack("<HHH", icon.data[:6])
@@ -106,8 +132,8 @@ def test_icons_are_served_at_the_root_and_written_by_the_build(pages_client, fee
     touch = pages_client.get("/apple-touch-icon.png")
     assert touch.status_code == 200 and touch.headers["Content-Type"] == "image/png"
     assert png_size(touch.data) == (180, 180)
-    files = page_files(feeds)
-    assert files["favicon.ico"] == icon.data and files["apple-touch-icon.png"] == touch.data
+    assert (built / "favicon.ico").read_bytes() == icon.data
+    assert (built / "apple-touch-icon.png").read_bytes() == touch.data
 
 
 def test_the_api_is_public_and_describes_events(pages_client):
@@ -125,6 +151,21 @@ def test_api_event_descriptions(client):
     events = client.get("/api/shows/severance.json").json["events"]
     described = {e["id"]: e["description"] for e in events}
     assert described["ccxp24-panel"].startswith("Announced by Ben Stiller")
+
+
+def test_api_lists_every_episode_of_a_drop(client):
+    events = client.get("/api/shows/andor.json").json["events"]
+    assert [len(e["episodes"]) for e in events] == [3, 3, 3, 3]
+    first = events[0]
+    assert (first["start"], first["timezone"]) == ("2025-04-22T18:00:00-07:00", "America/Los_Angeles")
+    assert first["episodes"] == [
+        {"episode": 1, "title": "One Year Later"},
+        {"episode": 2, "title": "Sagrona Teeth"},
+        {"episode": 3, "title": "Harvest"},
+    ]
+    assert events[-1]["episodes"][-1] == {"episode": 12, "title": "Jedha, Kyber, Erso"}
+    one = client.get("/api/shows/severance.json").json["events"]
+    assert not any("episodes" in e for e in one), "a single episode needs no list"
 
 
 def event_links(html: str, ident: str) -> dict[str, list[str]]:
@@ -203,13 +244,12 @@ def test_encoded_dates_round_trip(feeds):
     ]
 
 
-def test_browse_pages_are_written_and_served(pages_client, feeds):
-    files = page_files(feeds)
-    assert [p for p in files if p.startswith("browse/")] == ["browse/1.html"]
+def test_browse_pages_are_written_and_served(pages_client, built):
+    assert sorted(p.name for p in (built / "browse").iterdir()) == ["1.html"]
     assert pages_client.get("/browse/1").status_code == 200
     assert pages_client.get("/browse/2").status_code == 404
     assert pages_client.get("/browse/0").status_code == 404
-    rows = Elements(files["browse/1.html"].decode()).with_class("show-row")
+    rows = Elements((built / "browse" / "1.html").read_text(encoding="utf-8")).with_class("show-row")
     assert [r["data-slug"] for r in rows] == ["another-example", "the-example-show"]
 
 
