@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -59,6 +60,15 @@ class FileInfo:
         return not (len(self.pieces) == 1 and self.pieces[0].index == WHOLE)
 
 
+class Claim(NamedTuple):
+    """A show's slug and where its `slug:` is: line (1-based, counted in the piece until settled), column, path."""
+
+    slug: str
+    line: int
+    column: int
+    path: str
+
+
 @dataclass
 class Checked:
     """What checking one piece gave: its shows, or its problems."""
@@ -66,8 +76,8 @@ class Checked:
     piece: Chunk
     shows: list[Show] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    slugs: dict[str, tuple[int, int, str]] = field(default_factory=dict)
-    """Each show's slug, and the line (1-based, counted in the piece until settled), column and path of its `slug:`."""
+    slugs: list[Claim] = field(default_factory=list)
+    """Each show's `slug:`, in order, a repeated one too."""
     events: int = 0
     dated: int = 0
     unparsed: bool = False
@@ -232,7 +242,7 @@ def check_piece(piece: Chunk, data: Mapping[str, bytes], site: Site) -> Checked:
         result.problems += found
         slug = claimed_slug(item)
         if slug is not None:
-            result.slugs[slug.value] = (slug.start_mark.line + 1, slug.start_mark.column + 1, f"{path}.slug")
+            result.slugs.append(Claim(slug.value, slug.start_mark.line + 1, slug.start_mark.column + 1, f"{path}.slug"))
         if show is not None:
             result.shows.append(show)
             result.events += len(show.events)
@@ -310,23 +320,27 @@ def _file_lines(infos: Sequence[FileInfo], data: dict[str, bytes], checked: list
         line += raw.count(b"\n", offset, result.piece.start)
         offset = result.piece.start
         result.problems = [replace(p, line=p.line + line) for p in result.problems]
-        result.slugs = {slug: (number + line, column, path) for slug, (number, column, path) in result.slugs.items()}
+        result.slugs = [claim._replace(line=claim.line + line) for claim in result.slugs]
 
 
 def duplicate_slugs(infos: Sequence[FileInfo], checked: list[Checked]) -> None:
-    """A slug taken twice is a problem at the second; its show is dropped."""
+    """A slug taken twice is a problem at the second, in the same piece or another; only the first show is kept."""
     seen: dict[str, tuple[str, int]] = {}
     for result in ordered(infos, checked):
-        repeated = set()
-        for slug, (line, column, path) in result.slugs.items():
+        taken = set(seen)
+        for slug, line, column, path in result.slugs:
             if slug in seen:
                 file, first = seen[slug]
                 message = f"duplicate show slug '{slug}' (also at {file}:{first}); slugs must be unique"
                 result.problems.append(Problem(result.file, line, column, path, message))
-                repeated.add(slug)
             else:
                 seen[slug] = (result.file, line)
-        result.shows = [show for show in result.shows if show.slug not in repeated]
+        kept = []
+        for show in result.shows:
+            if show.slug not in taken:
+                taken.add(show.slug)
+                kept.append(show)
+        result.shows = kept
 
 
 def _too_many_events(infos: Sequence[FileInfo], checked: list[Checked]) -> None:
@@ -334,7 +348,7 @@ def _too_many_events(infos: Sequence[FileInfo], checked: list[Checked]) -> None:
     for result in ordered(infos, checked):
         before, total = total, total + result.events
         if before <= MAX_EVENTS < total:
-            line, column, path = next(iter(result.slugs.values()), (1, 1, ""))
+            _, line, column, path = next(iter(result.slugs), Claim("", 1, 1, ""))
             message = (
                 f"with this show the catalogue holds more than {MAX_EVENTS:,} events, the limit;"
                 " split the data into several sites"

@@ -307,7 +307,7 @@ def _clashes(work: Plan, checked: list[Checked]) -> list[Problem]:
         return []
     by_piece = by_piece_of(work.state)
     standing = {slug: piece for piece in work.kept for slug in by_piece.get(piece.digest, ())}
-    taken = {slug for c in checked for slug in c.slugs} & standing.keys()
+    taken = {claim.slug for c in checked for claim in c.slugs} & standing.keys()
     if not taken:
         return []
     again = []

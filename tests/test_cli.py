@@ -165,3 +165,13 @@ def test_serve_refuses_invalid_data_with_the_problems(cli, workdir):
         f"events.yaml:{line}:16: shows[0].events[2].count: count must be a whole number, not 'x'\n"
         "1 problem found; not serving.\n",
     )
+
+
+def test_a_slug_repeated_in_a_file_that_is_checked_whole_is_a_problem(cli, tmp_path):
+    (tmp_path / "events.yaml").write_text(
+        "shows: [{slug: twice, title: One, events: []},\n        {slug: twice, title: Two, events: []}]\n"
+    )
+    for command in ("validate", "build"):
+        result = cli.invoke(main, [command, str(tmp_path / "events.yaml")])
+        assert result.exit_code == 1
+        assert f"{tmp_path / 'events.yaml'}:2:16: shows[1].slug: duplicate show slug 'twice' (also at " in result.output

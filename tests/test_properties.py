@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yaml12 import load
 
+from showcal import catalogue as catalogue_module
 from showcal.errors import DataError
 from showcal.feeds import Feeds
 from showcal.model import KINDS, STATUSES
@@ -224,3 +225,38 @@ def test_structural_mistakes_are_refused_by_checker_and_schema(tmp_path, data, m
     except DataError:
         pass
     assert list(VALIDATOR.iter_errors(load(text))), f"the schema accepts a {mistake}"
+
+
+def write_folder(folder, data: dict, split: int, flow: bool) -> None:
+    """The catalogue as a folder of two files, the site settings in the first, shows split at `split`."""
+    folder.mkdir(exist_ok=True)
+    head = {k: v for k, v in data.items() if k != "shows"}
+    parts = [{**head, "shows": data["shows"][:split]}, {"shows": data["shows"][split:]}]
+    for number, part in enumerate(parts):
+        text = yaml.safe_dump(part, allow_unicode=True, sort_keys=False, width=10**6, default_flow_style=flow)
+        (folder / f"{number}.yaml").write_text(text, encoding="utf-8")
+
+
+def outcome(load_with, folder) -> tuple:
+    try:
+        return ("catalog", load_with(folder))
+    except DataError as error:
+        return ("problems", sorted(str(p) for p in error.problems))
+
+
+@PROPERTY
+@given(data=st.booleans().flatmap(lambda edge: catalogue(edge=edge)), split=st.integers(0, 3),
+       flow=st.sampled_from([False, False, True]),
+       twice=st.booleans())  # fmt: skip
+def test_checking_show_by_show_finds_what_checking_whole_files_finds(tmp_path, data, split, flow, twice):
+    """`showcal validate` and `build` cut files into shows and check each apart (on every core); a curator
+    must get the same catalogue, or the same problems at the same places, as from reading each file whole."""
+    if twice and data["shows"]:
+        data["shows"].append(dict(data["shows"][0]))  # the same slug in the second file
+    write_folder(tmp_path / "data", data, split, flow)
+    whole = outcome(load_catalog, tmp_path / "data")
+    pieces = outcome(catalogue_module.load, tmp_path / "data")
+    assert pieces == whole
+    if whole[0] == "catalog":
+        counts = catalogue_module.check(tmp_path / "data")
+        assert (counts.shows, counts.dated) == (len(whole[1].shows), sum(len(s.dated_events) for s in whole[1].shows))
