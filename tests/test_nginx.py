@@ -16,6 +16,7 @@ import pytest
 from parsers import read_feed
 
 from showcal.build import build
+from showcal.web import create_app
 
 ROOT = Path(__file__).parent.parent
 
@@ -117,3 +118,20 @@ def test_unknown_paths_and_path_tricks_are_404(nginx):
         status, _, body = get(url + trick)
         assert status in (400, 404), trick
         assert b"root:" not in body and b"daemon off" not in body
+
+
+def test_every_other_kind_of_file_has_the_apps_type(nginx):
+    url, site = nginx
+    app = create_app({"TESTING": True, "DATA": str(Path(__file__).parent.parent / "events.yaml")}).test_client()
+    for path in ("changes.atom", "shows/severance.atom", "favicon.ico", "apple-touch-icon.png", "static/icon.svg",
+                 "static/showcal.css", "static/showcal.js", "api/shows.json", "search.json"):  # fmt: skip
+        status, headers, body = get(f"{url}/{path}")
+        assert status == 200 and body == (site / path).read_bytes(), path
+        assert headers["Content-Type"] == app.get(f"/{path}").headers["Content-Type"], path
+
+
+def test_the_builds_record_is_not_served(nginx):
+    url, site = nginx
+    assert (site / ".showcal" / "changes.jsonl").exists()
+    for path in ("/.showcal/changes.jsonl", "/.showcal/revisions/severance.jsonl", "/.showcal/cache/state.pickle"):
+        assert get(url + path)[0] == 404, path
