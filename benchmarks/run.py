@@ -6,7 +6,7 @@
 
 showcal is timed only through its command line (`showcal validate`,
 `showcal build --quiet`) and the production server command (`SHOWCAL_DATA=...
-gunicorn -w 2 -b 127.0.0.1:PORT 'showcal.web:create_app()'`), each as a
+gunicorn -w 2 -k gthread --threads 8 -b 127.0.0.1:PORT 'showcal.web:create_app()'`), each as a
 whole process, so the harness holds whatever changes inside showcal. Each
 figure is the median of --repeats runs, its baseline measured in the same
 run, alternating with it; read the ratios. See benchmarks/README.md.

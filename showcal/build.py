@@ -95,8 +95,8 @@ def data_time_of(data: Path) -> datetime:
 
 
 def build(
-    data: Path,
-    out: Path | None = None,
+    data: str | Path,
+    out: str | Path | None = None,
     *,
     progress: Callable[[int, int], None] | None = None,
     waiting: Callable[[], None] | None = None,
@@ -109,7 +109,8 @@ def build(
     if another build holds the folder (this one then waits for it); `force`
     renders everything, whatever the last build left.
     """
-    out = folder.output_folder(out or default_out(data), data)
+    data = Path(data)
+    out = folder.output_folder(Path(out) if out else default_out(data), data)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     try:
