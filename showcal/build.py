@@ -148,8 +148,8 @@ class _Build:
         self.result = BuildResult()
 
     def run(self) -> BuildResult:
-        state = self.state
-        work = plan(self.data, state)
+        work = plan(self.data, self.state)
+        self.state = state = work.state  # its file names spelled as this build names the data
         if state is not None and unchanged(state, work.infos, self.today):
             self.result.site = state.site
             self.result.unchanged = _file_count(state.shows, state.site_files)
@@ -234,7 +234,7 @@ class _Build:
         kept = {slug: _windowed(show, self.today) for slug, show in shows.items()} if windowed else dict(shows)
         files_by_name = {info.name: info for info in infos}
         state = State(self.program, site, site_digest, files_by_name, kept, set(files),
-                      self.today if windowed else None, not windowed)  # fmt: skip
+                      self.today if windowed else None, not windowed, str(self.data))  # fmt: skip
         write_state(self.out, state)
         folder.fresh_staging(self.out)
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import importlib.metadata
 import pickle
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -61,6 +62,8 @@ class State:
     """The day the combined feed's window was cut on, when it has one."""
     complete: bool
     """Every show's entries are kept (no window cut any away), so the combined feed can be made from them."""
+    root: str = ""
+    """The data path as the build was given it: file names start with it."""
 
 
 def program_fingerprint() -> str:
@@ -109,6 +112,8 @@ class Plan:
 
 def plan(data: Path, state: State | None, known: Mapping[str, FileInfo] | None = None) -> Plan:
     """Read what changed (unchanged files by their size and time, not their bytes); raise DataError on problems."""
+    if state is not None and state.root and state.root != str(data):
+        state = rebased(state, str(data))
     infos, raw, problems = catalogue.read_files(data, known if known is not None else state.files if state else None)
     if problems:
         raise DataError(problems)
@@ -127,6 +132,20 @@ def plan(data: Path, state: State | None, known: Mapping[str, FileInfo] | None =
         seen[piece.digest] += 1
         (kept if piece.digest in clean and seen[piece.digest] == 1 else dirty).append(piece)
     return Plan(infos, raw, site, site_digest, pieces, dirty, kept, state)
+
+
+def rebased(state: State, root: str) -> State:
+    """The last build's state, its file names spelled from `root`: a server may name the data as
+    `/srv/site/events` where the build was given `events`, and must still find every file unchanged."""
+
+    def name(old: str) -> str:
+        return root + old[len(state.root) :] if old == state.root or old.startswith(state.root + os.sep) else old
+
+    files = {}
+    for info in state.files.values():
+        pieces = tuple(replace(piece, file=name(piece.file)) for piece in info.pieces)
+        files[name(info.name)] = replace(info, name=name(info.name), pieces=pieces)
+    return replace(state, files=files, root=root)
 
 
 def same_heads(state: State, infos: Sequence[FileInfo]) -> bool:

@@ -61,6 +61,24 @@ def test_an_unchanged_rebuild_renders_nothing_and_writes_nothing(tmp_path):
     assert again.unchanged == first.total
 
 
+def test_the_data_named_another_way_is_still_the_same_data(tmp_path, monkeypatch):
+    """A build given `data` and a server (or build) given `/srv/site/data` find every file unchanged."""
+    from showcal import catalogue as catalogue_module
+    from showcal.live import load_version
+
+    catalogue(tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    first = build(Path("data"), tmp_path / "out")
+    reads = []
+    real = catalogue_module.read_data
+    monkeypatch.setattr(catalogue_module, "read_data", lambda path: reads.append(path) or real(path))
+    again = build(tmp_path / "data", tmp_path / "out")
+    assert (again.rendered, again.written, reads) == (0, [], [])
+    assert again.unchanged == first.total
+    version = load_version(tmp_path / "data", tmp_path / "out", pool=False)
+    assert all(served.state is not None for served in version.shows.values()), "served from the build's files"
+
+
 def test_one_edit_renders_one_show_and_leaves_what_a_full_build_would(tmp_path):
     data, out = catalogue(tmp_path / "data"), tmp_path / "out"
     build(data, out)
