@@ -160,15 +160,21 @@ def serve(path: Path, host: str, port: int, state: Path | None, get_path: str | 
     Example:
         showcal serve events.yaml --port 8000
 
-    For development; in production run gunicorn against the same app:
-        SHOWCAL_DATA=events.yaml gunicorn -w 2 'showcal.web:create_app()'
+    For development: while a saved edit is invalid, the last valid data
+    keeps serving and every page lists the problems at its top. In
+    production, build, then run gunicorn against the same app:
+
+    \b
+        showcal build events.yaml
+        SHOWCAL_DATA=events.yaml gunicorn -w 2 -k gthread --threads 8 \\
+            -b 127.0.0.1:8000 'showcal.web:create_app()'
     """
     import logging
 
     from .web import create_app
 
     try:
-        app = create_app({"DATA": str(path), "STATE_DIR": str(state) if state else None})
+        app = create_app({"DATA": str(path), "STATE_DIR": str(state) if state else None, "SHOW_PROBLEMS": True})
     except DataError as error:
         exit_with(error, "not serving")
     if get_path is not None:

@@ -457,7 +457,9 @@ class LiveData:
         try:
             current = self.version
             sig = signature(self.path, self.state)
-            if sig != current.signature and sig != self._failed:
+            if sig == current.signature:
+                self._forget_problems()  # the files are back as the serving version read them
+            elif sig != self._failed:
                 self._reload(current, sig)
         finally:
             self._reloading.release()
@@ -491,11 +493,16 @@ class LiveData:
                             "this is a bug in showcal, please report it with the data")  # fmt: skip
             self._refuse(sig, current, [where])
             return
-        self._failed = None
-        self.problems = ()
+        self._forget_problems()
         self.version = version
         seconds = time.perf_counter() - started
         log.info("data reloaded in %.2fs: %d shows, %d dated events", seconds, len(version.shows), version.dated)
+
+    def _forget_problems(self) -> None:
+        if self.problems:
+            log.info("the data on disk is valid again")
+        self._failed = None
+        self.problems = ()
 
     def _refuse(self, sig: Signature, current: Version, problems: Sequence[Problem]) -> None:
         self._failed = sig

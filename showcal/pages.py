@@ -26,12 +26,15 @@ from urllib.parse import quote, urlencode
 
 import jinja2
 
+from .errors import Problem
 from .feeds import Feeds, description, summary
 from .listing import INDEX_ROWS, Listing, Summary, active, listing, next_event, summarize
 from .model import KIND_GROUPS, KIND_LABELS, KINDS, AllDay, Event, Show, Site, Timed
 from .options import PARAMETERS, FeedOptions
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PACKAGE = Path(__file__).resolve().parent
+TEMPLATES = PACKAGE / "templates" if (PACKAGE / "templates").is_dir() else PACKAGE.parent / "templates"
+"""Beside the package in a checkout; inside it once installed from a wheel (see pyproject.toml)."""
 ASSETS = {
     "showcal.css": "text/css; charset=utf-8",
     "showcal.js": "text/javascript; charset=utf-8",
@@ -296,6 +299,7 @@ def environment() -> jinja2.Environment:
         canonical="",
         description_meta="",
         bundles=False,
+        problems=(),
     )
     return env
 
@@ -390,11 +394,21 @@ def index_page(feeds: Feeds, *, base: str, today: date | None) -> bytes:
 
 
 def catalogue_index(
-    site: Site, found: Listing, *, base: str, today: date | None = None, upcoming: Upcoming | None = None
+    site: Site,
+    found: Listing,
+    *,
+    base: str,
+    today: date | None = None,
+    upcoming: Upcoming | None = None,
+    problems: Sequence[Problem] = (),
 ) -> bytes:
-    """The first rows of the catalogue, a search over the rest, and the whole catalogue as one calendar."""
+    """The first rows of the catalogue, a search over the rest, and the whole catalogue as one calendar.
+
+    `problems` (every page takes them) are the data's on disk, for a server that shows them above the page.
+    """
     return render(
         "index.html",
+        problems=problems,
         root="",
         rows=_rows(found.rows[:INDEX_ROWS], "", base, today, upcoming),
         total=len(found.rows),
@@ -428,6 +442,7 @@ def catalogue_page(
     base: str,
     today: date | None = None,
     upcoming: Upcoming | None = None,
+    problems: Sequence[Problem] = (),
 ) -> bytes:
     """One page of the catalogue in title order, for reading without JavaScript; IndexError past the last."""
     rows = found.page(number)
@@ -440,6 +455,7 @@ def catalogue_page(
     return render(
         "browse.html",
         root="../",
+        problems=problems,
         number=number,
         pages=found.pages,
         groups=groups,
@@ -460,7 +476,9 @@ def search_index(found: Listing | Feeds) -> bytes:
     return (body + "\n").encode("utf-8")
 
 
-def bundle_page(feeds: Feeds, shows: Sequence[Show], *, base: str, today: date | None) -> bytes:
+def bundle_page(
+    feeds: Feeds, shows: Sequence[Show], *, base: str, today: date | None, problems: Sequence[Problem] = ()
+) -> bytes:
     """Where the bundle form lands: the shows chosen, and one calendar of them all to subscribe to."""
     slugs = [s.slug for s in shows]
     titles = ", ".join(s.title for s in shows)
@@ -468,6 +486,7 @@ def bundle_page(feeds: Feeds, shows: Sequence[Show], *, base: str, today: date |
     return render(
         "bundle.html",
         root="",
+        problems=problems,
         shows=shows,
         feed=feed,
         description_meta=f"One calendar of {titles}.",
@@ -492,6 +511,7 @@ def show_page(
     options: FeedOptions | None = None,
     form: Mapping[str, str] | None = None,
     form_error: str = "",
+    problems: Sequence[Problem] = (),
 ) -> bytes:
     """A show's page; `options` is the feed its options form asked for (server only), which the Subscribe offers."""
     root = "../"
@@ -506,6 +526,7 @@ def show_page(
     return render(
         "show.html",
         root=root,
+        problems=problems,
         show=show,
         upcoming=upcoming,
         past=past,
@@ -525,9 +546,12 @@ def show_page(
     )
 
 
-def error_page(status: int, title: str, message: str, *, site_title: str = "showcal") -> bytes:
+def error_page(
+    status: int, title: str, message: str, *, site_title: str = "showcal", problems: Sequence[Problem] = ()
+) -> bytes:
     return render(
         "error.html",
+        problems=problems,
         root="/",
         status=status,
         title=title,

@@ -31,11 +31,11 @@ from .feeds import Entry, sort_key
 from .listing import Summary, summarize
 from .model import Event, Show, Site
 from .output import Published, publish_show, show_paths
+from .pages import TEMPLATES
 from .revisions import RECORD_DIR, read_show, show_record_path
 
 STATE = f"{folder.CACHE}/state.pickle"
 PACKAGE = Path(__file__).resolve().parent
-TEMPLATES = PACKAGE.parent / "templates"
 
 
 @dataclass(frozen=True)

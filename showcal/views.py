@@ -16,7 +16,7 @@ from werkzeug.routing import BaseConverter
 
 from . import changes, pages
 from .answers import HTML, answer
-from .errors import printable
+from .errors import Problem, printable
 from .feeds import Feeds
 from .live import LiveData, Rendered, Version
 from .model import Show, event_uid
@@ -119,8 +119,27 @@ def find_model(ver: Version, slug: str) -> tuple[Show, Feeds]:
     return found
 
 
-def page_max_age() -> int:
-    return current_app.config["PAGE_MAX_AGE"]
+def shown_problems() -> tuple[Problem, ...]:
+    """The problems of the data on disk, if this server shows them on its pages (SHOW_PROBLEMS)."""
+    if not current_app.config["SHOW_PROBLEMS"]:
+        return ()
+    data = live()
+    data.current()  # an error page may be the first to ask
+    return data.problems
+
+
+def send_page(ver: Version, key: tuple, make: Callable[[tuple[Problem, ...]], bytes]) -> Response:
+    """A page, cached per data version and per problems shown above it.
+
+    A server that shows the problems of the data on disk asks browsers and proxies to check every page again
+    (`no-cache`; an unchanged one costs a 304), so that the banner comes and goes with the file.
+    """
+    problems = shown_problems()
+    entry = ver.rendered((*key, problems), lambda: (make(problems), HTML))
+    response = send(entry, max_age=current_app.config["PAGE_MAX_AGE"])
+    if current_app.config["SHOW_PROBLEMS"]:
+        response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/")
@@ -128,10 +147,11 @@ def index() -> Response:
     ver = version()
     base, day = base_url(ver), today()
 
-    def make() -> tuple[bytes, str]:
-        return pages.catalogue_index(ver.site, ver.listing, base=base, today=day, upcoming=ver.upcoming()), HTML
+    def make(problems: tuple[Problem, ...]) -> bytes:
+        upcoming = ver.upcoming()
+        return pages.catalogue_index(ver.site, ver.listing, base=base, today=day, upcoming=upcoming, problems=problems)
 
-    return send(ver.rendered(("index", base, day), make), max_age=page_max_age())
+    return send_page(ver, ("index", base, day), make)
 
 
 @bp.get("/browse/<int:number>")
@@ -141,11 +161,13 @@ def browse_page(number: int) -> Response:
         abort(404, f"No page {number} of shows.")
     base, day = base_url(ver), today()
 
-    def make() -> tuple[bytes, str]:
+    def make(problems: tuple[Problem, ...]) -> bytes:
         upcoming = ver.upcoming("../")
-        return pages.catalogue_page(ver.site, ver.listing, number, base=base, today=day, upcoming=upcoming), HTML
+        return pages.catalogue_page(
+            ver.site, ver.listing, number, base=base, today=day, upcoming=upcoming, problems=problems
+        )
 
-    return send(ver.rendered(("browse", number, base, day), make), max_age=page_max_age())
+    return send_page(ver, ("browse", number, base, day), make)
 
 
 @bp.get("/search.json")
@@ -170,11 +192,12 @@ def show_page(slug: str) -> Response:
     key = ("show", slug, base, day, canonical)
     form_values = dict(options.query()) if options else form
 
-    def make() -> tuple[bytes, str]:
-        body = pages.show_page(feeds, show, base=base, today=day, options=options, form=form_values, form_error=error)
-        return body, HTML
+    def make(problems: tuple[Problem, ...]) -> bytes:
+        return pages.show_page(
+            feeds, show, base=base, today=day, options=options, form=form_values, form_error=error, problems=problems
+        )
 
-    response = send(ver.rendered(key, make), max_age=page_max_age())
+    response = send_page(ver, key, make)
     if error and response.status_code == 200:
         response.status_code = 400
     return response
@@ -233,10 +256,10 @@ def bundle_page() -> Response:
     shows = [find_model(ver, slug)[0] for slug in slugs]
     base, day = base_url(ver), today()
 
-    def make() -> tuple[bytes, str]:
-        return pages.bundle_page(ver.feeds_of(slugs), shows, base=base, today=day), HTML
+    def make(problems: tuple[Problem, ...]) -> bytes:
+        return pages.bundle_page(ver.feeds_of(slugs), shows, base=base, today=day, problems=problems)
 
-    return send(ver.rendered(("bundle", tuple(slugs), base, day), make), max_age=page_max_age())
+    return send_page(ver, ("bundle", tuple(slugs), base, day), make)
 
 
 @bp.get("/shows/<slug:slug>/<slug:event_id>.ics")

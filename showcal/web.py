@@ -12,8 +12,11 @@ then the dict a caller passes:
     PAGE_MAX_AGE    Cache-Control max-age of pages (60)
     CACHE_ENTRIES   rendered responses kept per data version (512)
     PROXY_FIX       number of proxies in front whose X-Forwarded-* to trust (0)
+    SHOW_PROBLEMS   while the data on disk is invalid, list its problems at the top of every page, which are
+                    then sent with Cache-Control: no-cache (off; `showcal serve` turns it on)
 
-Production:  SHOWCAL_DATA=events.yaml gunicorn -w 2 'showcal.web:create_app()'
+Production, after `showcal build events.yaml`:
+    SHOWCAL_DATA=events.yaml gunicorn -w 2 -k gthread --threads 8 -b 127.0.0.1:8000 'showcal.web:create_app()'
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from . import pages
 from .answers import HOST, PAGE_POLICY, SECURITY_HEADERS, CachedPolls
 from .build import default_out
 from .live import LiveData
-from .views import BundleConverter, SlugConverter, bp
+from .views import BundleConverter, SlugConverter, bp, shown_problems
 
 DEFAULTS: dict[str, Any] = {
     "DATA": "events.yaml",
@@ -41,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_MAX_AGE": 60,
     "CACHE_ENTRIES": 512,
     "PROXY_FIX": 0,
+    "SHOW_PROBLEMS": False,
 }
 
 
@@ -53,6 +57,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("SHOWCAL")
     if test_config:
         app.config.from_mapping(test_config)
+    if app.config["SHOW_PROBLEMS"] not in (True, False):  # 1 and 0 included
+        raise ValueError(f"SHOW_PROBLEMS is 1 or 0, not {app.config['SHOW_PROBLEMS']!r}")
+    app.config["SHOW_PROBLEMS"] = bool(app.config["SHOW_PROBLEMS"])
     if app.logger.level == logging.NOTSET:
         app.logger.setLevel(logging.INFO)
 
@@ -91,7 +98,7 @@ def http_error(error: HTTPException) -> Response:
     elif path.startswith("/api/") or path == "/healthz":
         response = jsonify({"status": code, "error": error.name, "message": description})
     else:
-        body = pages.error_page(code, f"{code} {error.name}", description)
+        body = pages.error_page(code, f"{code} {error.name}", description, problems=shown_problems())
         response = Response(body, content_type="text/html; charset=utf-8")
     response.status_code = code
     response.cache_control.no_store = True
