@@ -63,8 +63,9 @@ def validate(path: Path, check_links: bool, timeout: float | None) -> None:
 
     With --check-links, each distinct address is asked once (HEAD, or GET
     where a server refuses HEAD; 8 at a time, 2 per host), and every place
-    citing a dead one is a problem. An answer that may pass (429 Too Many
-    Requests, 5xx) is a warning and does not fail the run.
+    citing a dead one is a problem. An answer that may pass (429, 5xx) or
+    may only keep programs out (401, 403) is a warning and does not fail
+    the run.
     """
     from . import catalogue
 

@@ -26,7 +26,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -35,8 +35,10 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import yaml
 
+from . import catalogue, parallel
+from .chunks import Chunk
 from .errors import Problem
-from .load import read_sources
+from .load import compose_data
 from .rules import FILE, RUN, SHAPES, Events, ListOf, Nested, Shape, Shows
 from .values import NULL, Url
 
@@ -50,6 +52,8 @@ PARALLEL = 8
 PER_HOST = 2
 MAX_REDIRECTS = 10
 TRUSTED_HEAD = frozenset({404, 410, 429})
+REFUSED = frozenset({401, 403})
+"""Answers that may only mean "not to a program": reported as warnings, to be looked at in a browser."""
 """Answers to HEAD believed as they are; any other failure is asked again with GET (many servers refuse HEAD)."""
 
 SHAPE = {shape.name: shape for shape in SHAPES}
@@ -74,11 +78,18 @@ class Link:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What asking for one address gave. `unsure`: an answer that may pass (429, 5xx), not a dead link."""
+    """What asking for one address gave.
+
+    `unsure` is an answer that says nothing sure about the page: the server
+    is busy or failing (429, 5xx), or will not show it to a program (401,
+    403, which sites that keep out robots answer to anything but a browser).
+    """
 
     state: State
     what: str
     """What happened, to follow the address in a sentence: "answered 404 Not Found"."""
+    advice: str = ""
+    """What to do about it, where the state's own advice (ADVICE) does not fit."""
 
 
 # -- finding the links ----------------------------------------------------------------------
@@ -89,15 +100,74 @@ def find_links(path: str | Path) -> tuple[list[Link], list[Problem]]:
 
     The site's own `url:` is left out: it is where the build is published,
     which need not be up before it is. Problems are those of reading the
-    files, should one have changed since it was validated.
+    files, should one have changed since it was validated. The files are
+    cut into one piece per show and read on every core, as the validator
+    reads them (catalogue.py): a catalogue of every show is 200 MB of YAML.
     """
-    sources, problems = read_sources(Path(path))
+    infos, data, problems = catalogue.read_files(Path(path))
+    pieces = [piece for info in infos for piece in info.pieces]
+    _SHARED["data"] = data
+    try:
+        results = list(parallel.run(_read_batch, pieces))
+    finally:
+        _SHARED.clear()
+    broken = {piece.file for piece, found in results if found is None}
+    for name in broken:  # a piece that does not read on its own: its file is read whole instead
+        node, trouble = compose_data(name, data.get(name, b""))
+        problems += trouble
+        results.append((Chunk(name, catalogue.WHOLE, 0, 0, ""), _found(_urls(node, FILE, "")) if node else []))
     places: dict[str, list[Place]] = {}
-    for source in sources:
-        for where, node in _urls(source.node, FILE, ""):
-            mark = node.start_mark
-            places.setdefault(node.value.strip(), []).append(Place(source.name, mark.line + 1, mark.column + 1, where))
+    lines = _Lines(data)
+    for piece, found in results:
+        if found is None or (piece.file in broken and piece.index != catalogue.WHOLE):
+            continue
+        offset = lines.before(piece) if piece.index != catalogue.WHOLE else 0
+        for where, url, line, column in found:
+            places.setdefault(url, []).append(Place(piece.file, offset + line, column, where))
     return [Link(url, tuple(found)) for url, found in places.items()], problems
+
+
+_SHARED: dict[str, Mapping[str, bytes]] = {}
+"""The files' bytes, for forked workers."""
+
+
+Found = list[tuple[str, str, int, int]]
+"""Each address of a piece: its path, the address, and its line (in the piece) and column, from 1."""
+
+
+def _read_batch(pieces: Sequence[Chunk]) -> list[tuple[Chunk, Found | None]]:
+    """Each piece's addresses, or None for a piece that does not read on its own."""
+    data = _SHARED["data"]
+    results: list[tuple[Chunk, Found | None]] = []
+    for piece in pieces:
+        node, trouble = compose_data(piece.file, catalogue.piece_bytes(piece, data))
+        if trouble or node is None:
+            results.append((piece, None))
+        elif piece.index == catalogue.WHOLE:
+            results.append((piece, _found(_urls(node, FILE, ""))))
+        else:
+            items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+            results.append((piece, _found(f for item in items for f in _urls(item, SHAPE["show"], piece.path))))
+    return results
+
+
+def _found(nodes: Iterable[tuple[str, yaml.ScalarNode]]) -> Found:
+    return [(path, node.value.strip(), node.start_mark.line + 1, node.start_mark.column + 1) for path, node in nodes]
+
+
+class _Lines:
+    """Lines before each piece, counted in one pass over each file, the pieces coming in the file's order."""
+
+    def __init__(self, data: Mapping[str, bytes]) -> None:
+        self.data = data
+        self.file, self.offset, self.count = "", 0, 0
+
+    def before(self, piece: Chunk) -> int:
+        if piece.file != self.file or piece.start < self.offset:
+            self.file, self.offset, self.count = piece.file, 0, 0
+        self.count += self.data.get(piece.file, b"").count(b"\n", self.offset, piece.start)
+        self.offset = piece.start
+        return self.count
 
 
 def _urls(node: yaml.Node, shape: Shape, path: str) -> Iterator[tuple[str, yaml.ScalarNode]]:
@@ -150,9 +220,6 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects())
-
-
 def ask(url: str, timeout: float = TIMEOUT) -> Verdict:
     """One address's verdict: HEAD, then GET if the server refuses HEAD; redirects followed, to MAX_REDIRECTS."""
     verdict, retry = _follow(url, "HEAD", timeout)
@@ -166,14 +233,15 @@ def _follow(url: str, method: str, timeout: float) -> tuple[Verdict, bool]:
     seen = {url}
     current = url
     for _ in range(MAX_REDIRECTS + 1):
-        status, reason, location = _request(current, method, timeout)
-        if isinstance(status, Verdict):
-            return status, method == "HEAD" and reason == "retry"
+        answer = _request(current, method, timeout)
+        if isinstance(answer, _Silence):
+            return answer.verdict, method == "HEAD" and answer.retry
+        status, said = answer.status, _status(answer.status, answer.reason)
         where = f"redirects to {current}, which " if current != url else ""
         if 300 <= status < 400 and status != 304:
-            if not location:
-                return Verdict("dead", f"{where}answered {_status(status, reason)} without saying where to"), False
-            target = urljoin(current, location)
+            if not answer.location:
+                return Verdict("dead", f"{where}answered {said} without saying where to"), False
+            target = urljoin(current, answer.location)
             if urlsplit(target).scheme.lower() not in ("http", "https"):
                 return Verdict("dead", f"redirects to {target}, which is not a web address"), False
             if target in seen:
@@ -181,12 +249,15 @@ def _follow(url: str, method: str, timeout: float) -> tuple[Verdict, bool]:
             seen.add(target)
             current = target
             continue
-        said = f"{where}answered {_status(status, reason)}"
+        said = f"{where}answered {said}"
         if 200 <= status < 300:
             return Verdict("alive", said), False
+        again = method == "HEAD" and status not in TRUSTED_HEAD
         if status == 429 or status >= 500:
-            return Verdict("unsure", said), method == "HEAD" and status != 429
-        return Verdict("dead", said), method == "HEAD" and status not in TRUSTED_HEAD
+            return Verdict("unsure", said), again
+        if status in REFUSED:
+            return Verdict("unsure", said, "open it in a browser to see whether it still holds"), again
+        return Verdict("dead", said), again
     return Verdict("dead", f"redirects more than {MAX_REDIRECTS} times"), False
 
 
@@ -197,46 +268,62 @@ def _status(code: int, reason: str) -> str:
         return f"{code} {reason}".strip()
 
 
-def _request(url: str, method: str, timeout: float) -> tuple[int | Verdict, str, str]:
-    """(status, reason, Location) of one request, or (Verdict, "retry" or "", "") when there was no answer."""
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    reason: str
+    location: str
+
+
+@dataclass(frozen=True)
+class _Silence:
+    """No answer: why, and whether GET might fare better (a server that drops HEAD)."""
+
+    verdict: Verdict
+    retry: bool = False
+
+
+def _request(url: str, method: str, timeout: float) -> _Answer | _Silence:
+    """The status line and Location of one request; the body, if any, is never read."""
     try:
         target = as_uri(url)
     except (ValueError, UnicodeError) as error:
-        return Verdict("dead", f"cannot be requested ({error})"), "", ""
+        return _Silence(Verdict("dead", f"cannot be requested ({error})"))
     request = urllib.request.Request(target, method=method, headers={"User-Agent": user_agent(), "Accept": "*/*"})
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return response.status, response.reason, response.headers.get("Location", "")
-    except urllib.error.HTTPError as answer:
-        answer.close()
-        return answer.code, answer.reason or "", answer.headers.get("Location", "")
+        opener = urllib.request.build_opener(_NoRedirects())  # per request: the proxy settings of the moment
+        with opener.open(request, timeout=timeout) as response:
+            return _Answer(response.status, response.reason, response.headers.get("Location", ""))
+    except urllib.error.HTTPError as error:
+        error.close()
+        return _Answer(error.code, error.reason or "", error.headers.get("Location", ""))
     except urllib.error.URLError as error:
-        return _no_answer(error.reason, url, timeout)
+        return _silence(error.reason, url, timeout)
     except (OSError, http.client.HTTPException) as error:
-        return _no_answer(error, url, timeout)
+        return _silence(error, url, timeout)
 
 
-def _no_answer(error: object, url: str, timeout: float) -> tuple[Verdict, str, str]:
+def _silence(error: object, url: str, timeout: float) -> _Silence:
     if isinstance(error, TimeoutError):
-        return timed_out(timeout), "", ""
+        return _Silence(timed_out(timeout))
     if isinstance(error, http.client.RemoteDisconnected):
-        return Verdict("dead", "closed the connection without answering"), "retry", ""
+        return _Silence(Verdict("dead", "closed the connection without answering"), retry=True)
     if isinstance(error, ssl.SSLCertVerificationError):
-        return Verdict("dead", f"failed the TLS check ({error.verify_message})"), "", ""
+        return _Silence(Verdict("dead", f"failed the TLS check ({error.verify_message})"))
     if isinstance(error, ssl.SSLError):
-        return Verdict("dead", f"failed the TLS handshake ({error.reason or error})"), "", ""
+        return _Silence(Verdict("dead", f"failed the TLS handshake ({error.reason or error})"))
     if isinstance(error, socket.gaierror):
         host = urlsplit(url).hostname or ""
         if error.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)):
-            return Verdict("dead", f"could not be reached (no such host '{host}')"), "", ""
-        return Verdict("dead", f"could not be reached (looking up '{host}' failed: {error.strerror})"), "", ""
+            return _Silence(Verdict("dead", f"could not be reached (no such host '{host}')"))
+        return _Silence(Verdict("dead", f"could not be reached (looking up '{host}' failed: {error.strerror})"))
     if isinstance(error, ConnectionRefusedError):
-        return Verdict("dead", "could not be reached (connection refused)"), "", ""
+        return _Silence(Verdict("dead", "could not be reached (connection refused)"))
     if isinstance(error, http.client.HTTPException):
-        return Verdict("dead", f"answered with something that is not HTTP ({type(error).__name__})"), "", ""
+        return _Silence(Verdict("dead", f"answered with something that is not HTTP ({type(error).__name__})"))
     if isinstance(error, OSError):
-        return Verdict("dead", f"could not be reached ({(error.strerror or str(error)).lower()})"), "retry", ""
-    return Verdict("dead", f"could not be reached ({error})"), "", ""
+        return _Silence(Verdict("dead", f"could not be reached ({(error.strerror or str(error)).lower()})"), True)
+    return _Silence(Verdict("dead", f"could not be reached ({error})"))
 
 
 def timed_out(seconds: float) -> Verdict:
@@ -249,6 +336,7 @@ def as_uri(url: str) -> str:
         return url
     parts = urlsplit(url)
     host = (parts.hostname or "").encode("idna").decode("ascii")
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
     netloc = host if parts.port is None else f"{host}:{parts.port}"
     if parts.username is not None:
         netloc = f"{quote(parts.username)}{':' + quote(parts.password) if parts.password else ''}@{netloc}"
@@ -392,17 +480,17 @@ def problems(links: Sequence[Link], verdicts: dict[str, Verdict]) -> list[Proble
         if verdict is None or verdict.state not in ADVICE:
             continue
         warning = WARNING if verdict.state == "unsure" else ""
-        message = f"{warning}{link.url} {verdict.what}; {ADVICE[verdict.state]}"
+        message = f"{warning}{link.url} {verdict.what}; {verdict.advice or ADVICE[verdict.state]}"
         found += [Problem(p.file, p.line, p.column, p.path, message) for p in link.places]
     return sorted(found, key=lambda p: (p.file, p.line, p.column))
 
 
 def summary(verdicts: dict[str, Verdict]) -> str:
-    """One line: "7 links checked: 5 answered, 1 may be down for a while, 1 dead"."""
+    """One line: "7 links checked: 5 answered, 1 with a warning, 1 dead"."""
     states = Counter(verdict.state for verdict in verdicts.values())
     said = [f"{states['alive']:,} answered"]
     if states["unsure"]:
-        said.append(f"{states['unsure']:,} may be down for a while")
+        said.append(f"{states['unsure']:,} with a warning")
     if states["dead"]:
         said.append(f"{states['dead']:,} dead")
     if states["unchecked"]:

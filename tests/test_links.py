@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -23,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Site:
-    """What one test server saw: every request, the user agents, and the most requests it held at once."""
+    """What one test server saw: every request, the user agents, and the most /pause requests it held at once."""
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str]] = []
@@ -53,22 +56,25 @@ class Handler(BaseHTTPRequestHandler):
         self.answer()
 
     def answer(self) -> None:
+        with self.site.lock:
+            self.site.requests.append((self.command, self.path))
+            self.site.agents.add(self.headers.get("User-Agent", ""))
+        self.route()
+
+    def hold(self, seconds: float) -> None:
+        """Keep the request open a while, counted as held until just before the answer goes out."""
         site = self.site
         with site.lock:
-            site.requests.append((self.command, self.path))
-            site.agents.add(self.headers.get("User-Agent", ""))
             site.active += 1
             site.most = max(site.most, site.active)
         with SHARED["lock"]:
             SHARED["active"] += 1
             SHARED["most"] = max(SHARED["most"], SHARED["active"])
-        try:
-            self.route()
-        finally:
-            with site.lock:
-                site.active -= 1
-            with SHARED["lock"]:
-                SHARED["active"] -= 1
+        time.sleep(seconds)
+        with site.lock:
+            site.active -= 1
+        with SHARED["lock"]:
+            SHARED["active"] -= 1
 
     def route(self) -> None:
         path = self.path
@@ -88,13 +94,24 @@ class Handler(BaseHTTPRequestHandler):
             self.send(405 if self.command == "HEAD" else 200)
         elif path == "/busy":
             self.send(503)
+        elif path == "/robots-kept-out":
+            self.send(403)
+        elif path == "/hangs-up-on-head":
+            if self.command == "GET":
+                self.send(200)  # to HEAD: not a byte, the connection closed
+        elif path == "/to-ftp":
+            self.send(302, location="ftp://127.0.0.1/file")
+        elif path == "/nowhere":
+            self.send(302)
+        elif path.startswith("/chain/"):
+            self.send(302, location=f"/chain/{int(path.rsplit('/', 1)[1]) + 1}")
         elif path == "/slow":
             self.site.release.wait(5)
             self.send(200)
         elif path == "/trickle":
             self.trickle()
         elif path.startswith("/pause"):
-            time.sleep(0.3)
+            self.hold(0.3)
             self.send(200)
         else:
             self.send(404)
@@ -124,14 +141,25 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-def serve() -> tuple[str, Site, ThreadingHTTPServer, threading.Thread]:
+def serve(tls: ssl.SSLContext | None = None) -> tuple[str, Site, ThreadingHTTPServer, threading.Thread]:
     site = Site()
     handler = type("SiteHandler", (Handler,), {"site": site})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    return f"http://127.0.0.1:{httpd.server_address[1]}", site, httpd, thread
+    scheme = "https" if tls else "http"
+    return f"{scheme}://127.0.0.1:{httpd.server_address[1]}", site, httpd, thread
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch):
+    """Requests go straight to 127.0.0.1, whatever proxy the machine running the tests is set up with."""
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
 
 
 @pytest.fixture
@@ -187,6 +215,10 @@ shows:
         tba: 2031
         sources: "{base}/moved-away"
         url: http://127.0.0.1:{closed}/nothing-here
+      - id: e2
+        title: Two
+        tba: true
+        sources: {base}/robots-kept-out
 """
 
 
@@ -203,7 +235,7 @@ def test_every_dead_link_is_a_located_problem_and_each_address_is_asked_once(tmp
     result = CliRunner().invoke(main, ["validate", str(path), "--check-links", "--timeout", "0.5"])
     took = time.monotonic() - started
     assert result.exit_code == 1, result.output
-    assert result.stdout == f"{path}: OK, 2 shows, 4 dated events, 1 to be announced\n"
+    assert result.stdout == f"{path}: OK, 2 shows, 4 dated events, 2 to be announced\n"
     fix = "fix or remove the link"
     assert result.stderr.splitlines() == [
         f"{path}:9:18: shows[0].events[0].sources: {base}/missing answered 404 Not Found; {fix}",
@@ -216,7 +248,9 @@ def test_every_dead_link_is_a_located_problem_and_each_address_is_asked_once(tmp
         f"which answered 404 Not Found; {fix}",
         f"{path}:31:14: shows[1].events[0].url: http://127.0.0.1:{closed_port}/nothing-here could not be reached "
         f"(connection refused); {fix}",
-        "9 links checked: 3 answered, 1 may be down for a while, 5 dead; 6 problems found.",
+        f"{path}:35:18: shows[1].events[1].sources: warning: {base}/robots-kept-out answered 403 Forbidden; "
+        "open it in a browser to see whether it still holds",
+        "10 links checked: 3 answered, 2 with a warning, 5 dead; 6 problems found.",
     ]
     assert site.seen() == Counter({
         ("HEAD", "/ok"): 1,  # the homepage of both shows
@@ -231,6 +265,8 @@ def test_every_dead_link_is_a_located_problem_and_each_address_is_asked_once(tmp
         ("HEAD", "/busy"): 1,
         ("GET", "/busy"): 1,
         ("HEAD", "/moved-away"): 1,
+        ("HEAD", "/robots-kept-out"): 1,
+        ("GET", "/robots-kept-out"): 1,
     })  # fmt: skip
     assert site.agents == {f"showcal/{importlib.metadata.version('showcal')} (link check)"}
     assert took < 5, "the slow answer held the check past its time-out"
@@ -258,7 +294,7 @@ def test_an_answer_that_may_pass_is_a_warning_not_a_failure(tmp_path, servers):
         f"{path}:4:15: shows[0].homepage: warning: {base}/busy answered 503 Service Unavailable; "
         "it may pass; check it again later\n"
     )
-    assert result.stdout.splitlines()[-1] == f"{path}: 1 link checked: 0 answered, 1 may be down for a while"
+    assert result.stdout.splitlines()[-1] == f"{path}: 1 link checked: 0 answered, 1 with a warning"
 
 
 def test_links_are_never_asked_unless_asked_for(tmp_path, servers, closed_port):
@@ -323,23 +359,36 @@ def test_the_whole_check_stops_at_its_limit(servers):
     assert links.summary(verdicts) == "2 links checked: 1 answered, 1 not checked (the check stops after 0.5 s)"
 
 
-def test_the_site_address_is_not_a_link_to_check(tmp_path):
-    path = write(
-        tmp_path,
+def test_addresses_are_found_at_their_lines_in_every_file_of_a_folder(tmp_path):
+    """Not the site's own address; an alias is found where its text is (the anchor), under each path using it.
+
+    The alias keeps a.yaml from being cut into one piece per show, so it is read whole; b.yaml is cut.
+    """
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(
         "site:\n  url: https://tv.example.org/\nshows:\n  - slug: a\n    title: A\n"
-        "    homepage: https://www.example.org/a\n    events:\n      - id: e\n        title: E\n"
-        "        tba: true\n        sources: [' https://www.example.org/a ']\n",
+        "    homepage: &home https://www.example.org/a\n  - slug: b\n    title: B\n    homepage: *home\n"
+        "    events:\n      - id: e\n        title: E\n        tba: true\n"
+        "        sources: [' https://www.example.org/a ']\n"
     )
-    found, problems = links.find_links(path)
+    (folder / "b.yaml").write_text(
+        "shows:\n  - slug: c\n    title: C\n\n  - slug: d\n    title: D\n    homepage: https://www.example.org/d\n"
+    )
+    assert CliRunner().invoke(main, ["validate", str(folder)]).exit_code == 0
+    found, problems = links.find_links(folder)
     assert problems == []
-    assert found == [
+    a, b = str(folder / "a.yaml"), str(folder / "b.yaml")
+    assert sorted(found, key=lambda link: link.url) == [
         links.Link(
             "https://www.example.org/a",
             (
-                links.Place(str(path), 6, 15, "shows[0].homepage"),
-                links.Place(str(path), 11, 19, "shows[0].events[0].sources[0]"),
+                links.Place(a, 6, 15, "shows[0].homepage"),
+                links.Place(a, 6, 15, "shows[1].homepage"),
+                links.Place(a, 14, 19, "shows[1].events[0].sources[0]"),
             ),
-        )
+        ),
+        links.Link("https://www.example.org/d", (links.Place(b, 7, 15, "shows[1].homepage"),)),
     ]
 
 
@@ -372,3 +421,47 @@ def test_validate_with_links_loads_neither_the_calendar_nor_the_web_library(tmp_
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.stdout.splitlines()[-1] == "0 []", done.stderr
     assert site.seen() == Counter({("HEAD", "/ok"): 1})
+
+
+@pytest.fixture
+def tls_server(tmp_path) -> Iterator[str]:
+    """A server on 127.0.0.1 speaking TLS with a self-signed certificate, which no client trusts."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        message = "openssl is not installed (Debian: apt-get install openssl)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True, timeout=60)  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    base, site, httpd, thread = serve(context)
+    yield base
+    site.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=10)
+
+
+def test_a_certificate_no_one_trusts_is_a_dead_link(tls_server):
+    verdicts = links.check_links([f"{tls_server}/ok"], timeout=5)
+    assert verdicts == {f"{tls_server}/ok": links.Verdict("dead", "failed the TLS check (self-signed certificate)")}
+
+
+def test_odd_answers(servers):
+    (base, site), _ = servers
+    urls = ["/hangs-up-on-head", "/to-ftp", "/nowhere", "/chain/0"]
+    verdicts = links.check_links([base + url for url in urls], timeout=5)
+    assert [verdicts[base + url] for url in urls] == [
+        links.Verdict("alive", "answered 200 OK"),
+        links.Verdict("dead", "redirects to ftp://127.0.0.1/file, which is not a web address"),
+        links.Verdict("dead", "answered 302 Found without saying where to"),
+        links.Verdict("dead", "redirects more than 10 times"),
+    ]
+    seen = site.seen()
+    assert seen[("HEAD", "/hangs-up-on-head")] == seen[("GET", "/hangs-up-on-head")] == 1
+    assert Counter(path for method, path in seen.elements() if path.startswith("/chain/")) == Counter(
+        f"/chain/{n}" for n in range(11)
+    ), "the first address and ten redirects, each asked once"
