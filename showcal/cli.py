@@ -43,24 +43,67 @@ def plural(count: int, word: str) -> str:
 
 @main.command(context_settings=CONTEXT)
 @DATA
-def validate(path: Path) -> None:
+@click.option(
+    "--check-links",
+    is_flag=True,
+    help="Then ask every source, url and homepage address whether it still answers (needs the network).",
+)
+@click.option("--timeout", type=click.FloatRange(0.1, 120), metavar="SECONDS",
+              help="With --check-links: how long a request may wait for an answer (default 10).")  # fmt: skip
+def validate(path: Path, check_links: bool, timeout: float | None) -> None:
     """Check the data and report every problem as FILE:LINE:COL: path: message.
 
     \b
     Example:
         showcal validate events.yaml
+        showcal validate events.yaml --check-links
 
     Exits 1 if anything is wrong; writes nothing. Large catalogues are
     checked on every core, one show at a time.
+
+    With --check-links, each distinct address is asked once (HEAD, or GET
+    where a server refuses HEAD; 8 at a time, 2 per host), and every place
+    citing a dead one is a problem. An answer that may pass (429, 5xx) or
+    may only keep programs out (401, 403) is a warning and does not fail
+    the run.
     """
     from . import catalogue
 
+    if timeout is not None and not check_links:
+        raise click.UsageError("--timeout goes with --check-links")
     try:
         counts = catalogue.check(path)
     except DataError as error:
         exit_with(error)
     click.echo(f"{path}: OK, {plural(counts.shows, 'show')}, {plural(counts.dated, 'dated event')}, "
                f"{counts.undated:,} to be announced")  # fmt: skip
+    if check_links:
+        _check_links(path, timeout)
+
+
+def _check_links(path: Path, timeout: float | None) -> None:
+    from . import links
+
+    found, problems = links.find_links(path)
+    if problems:
+        exit_with(DataError(problems), "the links were not checked")
+    bar = _ProgressBar("Checking links", shown_from=1) if sys.stderr.isatty() else None
+    try:
+        verdicts = links.check_links(
+            [link.url for link in found], timeout=timeout or links.TIMEOUT, progress=bar.update if bar else None
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    reported = links.problems(found, verdicts)
+    for problem in reported:
+        click.echo(str(problem), err=True)
+    summary = links.summary(verdicts)
+    failures = sum(1 for p in reported if not p.message.startswith(links.WARNING))
+    if failures:
+        click.echo(f"{summary}; {plural(failures, 'problem')} found.", err=True)
+        sys.exit(1)
+    click.echo(f"{path}: {summary}")
 
 
 @main.command(context_settings=CONTEXT)
@@ -126,16 +169,16 @@ NO_ADDRESS = (
 
 
 class _ProgressBar:
-    """click's progress bar, shown once a build has enough shows to render for it to matter."""
+    """click's progress bar, shown once there is enough work for it to matter (200 shows to render, 1 link)."""
 
-    SHOWN_FROM = 200
-
-    def __init__(self) -> None:
+    def __init__(self, label: str = "Rendering shows", shown_from: int = 200) -> None:
         self.bar = None
+        self.label = label
+        self.shown_from = shown_from
 
     def update(self, done: int, total: int) -> None:
-        if self.bar is None and total >= self.SHOWN_FROM:
-            self.bar = click.progressbar(length=total, label="Rendering shows", file=sys.stderr)
+        if self.bar is None and total >= self.shown_from:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
             self.bar.__enter__()
         if self.bar is not None:
             self.bar.update(done - self.bar.pos)
@@ -143,6 +186,39 @@ class _ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+
+
+@main.command("list", context_settings=CONTEXT)
+@DATA
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of shows for scripts (see README).")
+def list_shows(path: Path, as_json: bool) -> None:
+    """List every show in title order: its next date and how many dates it has.
+
+    \b
+    Example:
+        showcal list events.yaml
+        showcal list --json | jq -r '.[] | select(.next == null) | .slug'
+
+    NEXT is the first date that still holds (not cancelled or postponed) and
+    has not ended by today's date on this machine, in the event's own time
+    zone; DATED counts every dated event, UPCOMING those still to come, TBA
+    those with no date yet.
+    """
+    import json
+    from datetime import date
+
+    from . import catalogue, overview
+
+    try:
+        catalog = catalogue.load(path)
+    except DataError as error:
+        exit_with(error, "nothing to list")
+    today = date.today()
+    rows = overview.overview(catalog, today)
+    if as_json:
+        click.echo(json.dumps(overview.as_json(rows), indent=2))
+    else:
+        click.echo(overview.table(rows, today))
 
 
 @main.command(context_settings=CONTEXT)
