@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from . import catalogue, changes, folder, pages
+from . import catalogue, changes, folder, pages, parallel
 from .errors import DataError
-from .feeds import COMBINED_LIMIT, RECENT, Entry, combined_feed, combined_window
+from .feeds import COMBINED_LIMIT, RECENT, Entry, combined_feed, combined_window, with_bytes
 from .files import data_files
 from .listing import Listing, Summary
 from .model import EPOCH, Site
@@ -160,6 +160,7 @@ class _Build:
         at = data_time(catalogue.data_mtimes(work.infos)) if announce else EPOCH
         staging = folder.fresh_staging(self.out)
         work.raw.clear()  # workers read their pieces from the files; the whole catalogue need not stay in memory
+        parallel.give_back_memory()
         done = render(work, at, announce=announce, out=self.out, staging=staging, progress=self._tick(len(work.dirty)))
         shows = shows_of(work, done)
         if state is not None and not state.complete and sum(s.summary.dated for s in shows.values()) <= COMBINED_LIMIT:
@@ -219,7 +220,8 @@ class _Build:
         news = sorted((c for pub in published for c in pub.news), key=lambda c: (c.at, c.show, c.uid))
         log = (read_changes(self.out / SITE_LOG) + news)[-SITE_CHANGES_KEPT:]
         summaries = [show.summary for show in shows.values()]
-        files = site_wide_files(site, summaries, combined_window(entries, self.today), log)
+        window = with_bytes(combined_window(entries, self.today), self._event_file)
+        files = site_wide_files(site, summaries, window, log)
         written = [rel for rel, data in files.items() if folder.stage_if_changed(self.out, staging, rel, data)]
         folder.commit(staging, self.out, written)
         self.result.written += written
@@ -237,6 +239,10 @@ class _Build:
                       self.today if windowed else None, not windowed, str(self.data))  # fmt: skip
         write_state(self.out, state)
         folder.fresh_staging(self.out)
+
+    def _event_file(self, entry: Entry) -> bytes:
+        """A published event's own file: every show's files are in place before the site-wide ones are made."""
+        return (self.out / pages.event_path(entry.show, entry.id)).read_bytes()
 
     def _stale(self, shows: Mapping[str, ShowState], files: Mapping[str, bytes]) -> list[str]:
         """Files earlier builds wrote and this one does not: old browse pages; anything, without a state."""

@@ -82,6 +82,8 @@ class Checked:
     dated: int = 0
     unparsed: bool = False
     """The piece did not read as YAML on its own: its file is read whole instead."""
+    settled: bool = False
+    """Its line numbers are the file's (see `settle`)."""
 
     @property
     def file(self) -> str:
@@ -299,28 +301,20 @@ def settle(infos: Sequence[FileInfo], data: dict[str, bytes], site: Site, checke
             if info.name in broken:
                 raw = file_bytes(info, data) or b""
                 checked.append(check_piece(Chunk(info.name, WHOLE, 0, len(raw), info.digest), data, site))
-    _file_lines(infos, data, checked)
+    _file_lines(checked)
     duplicate_slugs(infos, checked)
     _too_many_events(infos, checked)
     return checked
 
 
-def _file_lines(infos: Sequence[FileInfo], data: dict[str, bytes], checked: list[Checked]) -> None:
-    """Lines counted from a piece's first line made the file's: one pass over each file for all its pieces."""
-    by_name = {info.name: info for info in infos}
-    pending = sorted((c for c in checked if c.piece.start and (c.problems or c.slugs)),
-                     key=lambda c: (c.file, c.piece.start))  # fmt: skip
-    file, line, offset = None, 0, 0
-    for result in pending:
-        raw = file_bytes(by_name[result.file], data) if result.file in by_name else data.get(result.file)
-        if raw is None:
-            continue
-        if result.file != file:
-            file, line, offset = result.file, 0, 0
-        line += raw.count(b"\n", offset, result.piece.start)
-        offset = result.piece.start
-        result.problems = [replace(p, line=p.line + line) for p in result.problems]
-        result.slugs = [claim._replace(line=claim.line + line) for claim in result.slugs]
+def _file_lines(checked: list[Checked]) -> None:
+    """Lines counted from a piece's first line made the file's, once (a result may be settled again)."""
+    for result in checked:
+        line = result.piece.line
+        if line and not result.settled:
+            result.problems = [replace(p, line=p.line + line) for p in result.problems]
+            result.slugs = [claim._replace(line=claim.line + line) for claim in result.slugs]
+        result.settled = True
 
 
 def duplicate_slugs(infos: Sequence[FileInfo], checked: list[Checked]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
@@ -33,9 +33,14 @@ RECENT = timedelta(days=7)
 """How far back the combined feed reaches once it is limited."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
-    """One event as the combined feed needs it: where it sorts, when it is, its bytes."""
+    """One event as the combined feed needs it: where it sorts, when it is, and (where held) its bytes.
+
+    A build holds no event's bytes in memory: 200,000 of them would be most
+    of its memory. It reads back the few thousand the combined feed takes
+    from the events' own files (`event_in`).
+    """
 
     key: tuple
     uid: str
@@ -45,7 +50,26 @@ class Entry:
     timezone: str
     """The event's zone if its bytes name one (a timed event), else ""."""
     years: tuple[int, int]
-    data: bytes
+    data: bytes = b""
+    """The event's default bytes; empty where they are to be read from its single-event file."""
+
+    @property
+    def show(self) -> str:
+        return self.key[3]
+
+    @property
+    def id(self) -> str:
+        return self.key[4]
+
+
+def with_bytes(entries: Iterable[Entry], single: Callable[[Entry], bytes]) -> list[Entry]:
+    """The entries with their bytes: held, or cut from the event's single-event file, which `single` reads."""
+    return [entry if entry.data else replace(entry, data=event_in(single(entry))) for entry in entries]
+
+
+def event_in(single: bytes) -> bytes:
+    """An event's bytes, as they were spliced into its single-event file (see `Feeds.single`)."""
+    return single[single.index(b"BEGIN:VEVENT\r\n") : len(single) - len(END_CALENDAR)]
 
 
 def entry_of(event: Event, data: bytes) -> Entry:

@@ -35,7 +35,7 @@ from werkzeug.http import http_date
 from . import catalogue, pages
 from .chunks import Chunk
 from .errors import DataError, Problem
-from .feeds import Entry, Feeds, combined_feed, combined_window
+from .feeds import Entry, Feeds, combined_feed, combined_window, with_bytes
 from .files import data_files
 from .listing import Listing, Summary
 from .model import EPOCH, Catalog, Show, Stamp
@@ -175,14 +175,19 @@ class Version:
         """The combined feed: from every show's default bytes, or, for other variants, from their events."""
         entries = self.entries()
         if options.is_default:
-            return combined_feed(self.site, combined_window(entries, today))
+            return combined_feed(self.site, with_bytes(combined_window(entries, today), self._event_file))
         if options.variant == Variant():  # kinds and dates only: pick from the default bytes
             picked = [e for e in entries if _selects(options, e, today)]
             if options.past is None and options.future is None:
                 picked = combined_window(picked, today)
-            return combined_feed(self.site, picked, query=options.query())
+            return combined_feed(self.site, with_bytes(picked, self._event_file), query=options.query())
         slugs = {e.uid.split(".", 1)[1].split("@")[0] for e in entries if _selects(options, e, today)}
         return self.feeds_of([slug for slug in self.shows if slug in slugs]).combined(options, today=today)
+
+    def _event_file(self, entry: Entry) -> bytes:
+        found = self.file(pages.event_path(entry.show, entry.id))
+        assert found is not None, f"{entry.uid} has no file"
+        return found
 
     def retired_feed(self, slug: str, options: FeedOptions) -> bytes:
         """A removed show's empty calendar (see output.retire_show)."""

@@ -7,6 +7,8 @@ small results. Below `SMALL` pieces the fork costs more than it saves.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +22,17 @@ SMALL = 400
 """Fewer pieces than this are done in this process."""
 BATCHES_PER_WORKER = 8
 """Smaller batches even out the load across workers and let progress be shown as they finish."""
+
+
+def give_back_memory() -> None:
+    """Hand memory freed in this process back to the system, before forking workers.
+
+    A build reads every data file to see what changed, then drops the bytes;
+    glibc keeps the freed heap, and forked workers would start out counting it
+    as their own resident memory (200 MB each at 10,000 shows).
+    """
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to give back this way
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def workers() -> int:

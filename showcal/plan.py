@@ -233,6 +233,7 @@ def _render_batch(batch: Sequence[Chunk]) -> list[Done]:
                     result.staged.unchanged += staged.unchanged
                     result.staged.removed += staged.removed
                     pub.files, pub.record = {}, None  # staged already; the parent needs the rest
+                    pub.entries = [replace(entry, data=b"") for entry in pub.entries]  # read back if needed
                 result.published.append(pub)
         checked.shows = []
         done.append(result)

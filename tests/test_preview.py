@@ -291,7 +291,7 @@ def test_showcal_serve_shows_the_problems_and_forgets_them(served, monkeypatch):
     wait_for(lambda: banner_of(served).banner is None)
 
 
-def test_the_banner_in_a_browser(open_page, served, monkeypatch):
+def test_the_banner_in_a_browser(served, open_page, monkeypatch):  # pages close before the server stops
     """Chromium shows it first on the page, styled by the site's stylesheet under its CSP, readable on a phone."""
     good = served.data.read_text(encoding="utf-8")
     served.data.write_text(edit(good, BROKEN), encoding="utf-8")
