@@ -122,10 +122,12 @@ def read_files(
             problems.append(entry.problem)
             continue
         name = str(entry.path)
-        try:
-            stat = entry.path.stat()
-        except OSError:
-            stat = None
+        stat = entry.stat
+        if stat is None:
+            try:
+                stat = entry.path.stat()
+            except OSError:
+                stat = None
         before = known.get(name)
         if (
             stat is not None

@@ -42,6 +42,8 @@ class Entry:
 
     path: Path
     problem: Problem | None = None
+    stat: os.stat_result | None = None
+    """The file's status as the walk found it, so that watching a folder costs one stat per file, not three."""
 
 
 def data_entries(path: Path) -> list[Entry]:
@@ -138,7 +140,7 @@ class _Walk:
             self.problem(path, _not_regular(info.st_mode))
         else:
             self.seen.setdefault((info.st_dev, info.st_ino), path)
-            self.entries.append(Entry(path))
+            self.entries.append(Entry(path, stat=info))
 
     def link(self, path: Path, above: frozenset[Key]) -> None:
         is_yaml = path.suffix in YAML_SUFFIXES
@@ -169,7 +171,7 @@ class _Walk:
             self.folders.append((path, above))
         elif stat.S_ISREG(info.st_mode):
             self.seen[key] = path
-            self.entries.append(Entry(path))
+            self.entries.append(Entry(path, stat=info))
         else:
             self.problem(path, _not_regular(info.st_mode))
 

@@ -36,7 +36,8 @@ from . import catalogue, pages
 from .chunks import Chunk
 from .errors import DataError, Problem
 from .feeds import Entry, Feeds, combined_feed, combined_window, with_bytes
-from .files import data_files
+from .files import Entry as FileEntry
+from .files import data_entries
 from .listing import Listing, Summary
 from .model import EPOCH, Catalog, Show, Stamp
 from .options import FeedOptions, Variant
@@ -328,9 +329,10 @@ def _load(path: Path, state_dir: Path | None, previous: Version | None, max_entr
     work = plan(path, state, {i.name: i for i in known} if known else None)
     # Every file's bytes in hand: pieces parsed later come from this version's data, even if a file is being
     # saved again meanwhile. Unchanged files share the bytes of the version being replaced.
+    before = {i.name: i for i in previous.work.infos} if previous is not None else {}
     for info in work.infos:
-        if info.name not in work.raw and previous is not None and info in previous.work.infos:
-            work.raw[info.name] = previous.work.raw.get(info.name) or catalogue.file_bytes(info, work.raw) or b""
+        if info.name not in work.raw and before.get(info.name) == info:
+            work.raw[info.name] = previous.work.raw.get(info.name) or catalogue.file_bytes(info, work.raw) or b""  # type: ignore[union-attr]
         catalogue.file_bytes(info, work.raw)
     recorded = _recorded(state_dir)
     announce = bool(recorded)
@@ -403,16 +405,18 @@ def _recorded(state_dir: Path | None) -> set[str]:
 def signature(path: Path, state: Path | None = None) -> Signature:
     """What changes when a curator saves a data file or a build lands: names, sizes and mtimes."""
     out = []
-    files = data_files(path)
+    entries = data_entries(path)
     if state is not None:
-        files = [*files, state / STATE, state / RECORD_DIR / "changes.jsonl"]
-    for file in files:
-        try:
-            stat = file.stat()
-        except OSError:
-            out.append((str(file), -1, -1))
-        else:
-            out.append((str(file), stat.st_mtime_ns, stat.st_size))
+        entries = [*entries, FileEntry(state / STATE), FileEntry(state / RECORD_DIR / "changes.jsonl")]
+    for entry in entries:
+        stat = entry.stat
+        if stat is None:
+            try:
+                stat = os.stat(entry.path)
+            except OSError:
+                out.append((str(entry.path), -1, -1))
+                continue
+        out.append((str(entry.path), stat.st_mtime_ns, stat.st_size))
     return tuple(out)
 
 

@@ -79,6 +79,25 @@ def test_the_data_named_another_way_is_still_the_same_data(tmp_path, monkeypatch
     assert all(served.state is not None for served in version.shows.values()), "served from the build's files"
 
 
+def test_a_server_reloading_after_one_edit_reads_that_file_and_renders_that_show(tmp_path, monkeypatch):
+    from showcal import catalogue as catalogue_module
+    from showcal.live import load_version
+
+    data = catalogue(tmp_path / "data")
+    build(data, tmp_path / "out")
+    before = load_version(data, tmp_path / "out", pool=False)
+    edited = data / "shows-1.yaml"
+    touch(edited, edited.read_text(encoding="utf-8").replace("title: Example 005", "title: Retitled"), 10)
+    reads = []
+    real = catalogue_module.read_data
+    monkeypatch.setattr(catalogue_module, "read_data", lambda path: reads.append(path) or real(path))
+    after = load_version(data, tmp_path / "out", before, pool=False)
+    assert reads == [edited]
+    rendered = sorted(slug for slug, served in after.shows.items() if served.state is None)
+    assert rendered == ["example-005"], "the show that changed, no other"
+    assert after.summary("example-005").title == "Retitled"
+
+
 def test_one_edit_renders_one_show_and_leaves_what_a_full_build_would(tmp_path):
     data, out = catalogue(tmp_path / "data"), tmp_path / "out"
     build(data, out)
