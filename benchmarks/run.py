@@ -387,7 +387,7 @@ class Bench:
             bad: dict[str, int] = dict.fromkeys(rates, 0)
             for p in (server.port, port):  # warm both up: first connections, imports, caches
                 servers.wrk(wrk, p, path, seconds=1, connections=args.connections)
-            for r in range(args.repeats):
+            for r in range(args.load_repeats):
                 order = [("showcal", server.port), ("bare", port)]
                 for kind, headers in (("200", {}), ("304", {"If-None-Match": etag})):
                     for name, p in order if r % 2 == 0 else order[::-1]:
@@ -609,6 +609,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--load-seconds", type=float, default=5, help="length of each wrk run (default 5)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
+    parser.add_argument("--load-repeats", type=int, default=7, help="wrk runs per server and request kind (default 7)")
     parser.add_argument("--start-timeout", type=float, default=1800, help="seconds a server may take to start")
     parser.add_argument("--reload-timeout", type=float, default=900, help="seconds a reload may take")
     parser.add_argument("--workdir", type=Path, help="where catalogues and builds go (default: a temporary folder)")

@@ -423,6 +423,22 @@ def signature(path: Path, state: Path | None = None) -> Signature:
 # -- keeping it current ----------------------------------------------------------------------------
 
 
+def hold_still() -> None:
+    """Move what is alive now out of the garbage collector's way, after freeing what is garbage.
+
+    A version of a catalogue of every show on television is millions of
+    objects that live until the next reload. In the collector's oldest
+    generation, every full collection walks them all: at 10,000 shows about
+    0.1 s, every few seconds under load, with every thread of the worker
+    waiting (a p99 latency of 90 ms instead of 15). Frozen, they are skipped.
+    Unfreezing and collecting at each reload first still frees the cycles of
+    the version replaced.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 class LiveData:
     """The current Version of one data path, replaced when its files change.
 
@@ -443,6 +459,7 @@ class LiveData:
         self._watcher: tuple[int, threading.Thread] | None = None
         self.version = load_version(self.path, state, max_entries=max_entries)
         if interval > 0:
+            hold_still()
             self._start_watcher()
 
     def current(self) -> Version:
@@ -504,6 +521,8 @@ class LiveData:
             return
         self._forget_problems()
         self.version = version
+        if self.interval > 0:
+            hold_still()
         seconds = time.perf_counter() - started
         log.info("data reloaded in %.2fs: %d shows, %d dated events", seconds, len(version.shows), version.dated)
 

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import zoneinfo
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
@@ -176,6 +177,20 @@ def test_every_onset_is_a_transition_and_every_transition_an_onset(tzid, first, 
         was, now = observed(zone, at - timedelta(seconds=1)), observed(zone, at)
         assert (was[0], now[0], now[2], bool(now[1])) == (before, after, name, daylight), f"{at} is no transition"
         assert was != now, f"nothing changes at {at}"
+
+
+def test_every_zone_of_the_database_has_its_onsets_at_its_transitions():
+    # Any zone a curator names ends up in a feed: check all of them over the years feeds mostly span.
+    # A week's step finds every change of these years (no zone changes twice within a week).
+    first, last = date(2024, 1, 1), date(2028, 12, 31)
+    wrong = []
+    for tzid in sorted(zoneinfo.available_timezones() - {"Factory", "localtime"}):
+        start, stop = span(tzid, first, last)
+        expected = zone_transitions(tzid, start, stop, timedelta(days=7))
+        defined = onsets(parsed(vtimezone(tzid, first, last)), stop + timedelta(days=2 * 366))
+        if [o for o in defined if start <= o[0] < stop] != expected:
+            wrong.append(tzid)
+    assert not wrong, f"{len(wrong)} zones with onsets off their transitions: {wrong[:10]}"
 
 
 @pytest.mark.parametrize(("tzid", "first", "last", "step"), CASES)
