@@ -165,27 +165,44 @@ class Load:
     bad: int
     """Responses that were not 2xx or 3xx, plus socket errors."""
     raw: str
+    seen: object = None
+    """What `during` returned, a second into the run."""
 
 
 def wrk(
-    binary: str, port: int, path: str, *, seconds: float, connections: int, headers: Mapping[str, str] = {}
+    binary: str,
+    port: int,
+    path: str,
+    *,
+    seconds: float,
+    connections: int,
+    headers: Mapping[str, str] = {},
+    during: Callable[[], object] | None = None,
 ) -> Load:
-    """One wrk run against 127.0.0.1, bounded by its duration (and a hard timeout)."""
+    """One wrk run against 127.0.0.1, bounded by its duration (and a hard timeout); `during` looks at it once."""
     command = [binary, "-t", "1", "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     command.append(f"http://127.0.0.1:{port}{path}")
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    if done.returncode != 0:
-        raise RuntimeError(f"wrk failed: {done.stderr}")
-    text = done.stdout
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = None
+    if during is not None:
+        time.sleep(min(1.0, seconds / 2))
+        seen = during()
+    try:
+        text, errors_text = process.communicate(timeout=seconds + 60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    if process.returncode != 0:
+        raise RuntimeError(f"wrk failed: {errors_text}")
     rate = float(re.search(r"Requests/sec:\s*([\d.]+)", text).group(1))  # type: ignore[union-attr]
     count = int(re.search(r"(\d+) requests in", text).group(1))  # type: ignore[union-attr]
     bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", text))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     if errors:
         bad += sum(int(n) for n in errors.groups())
-    return Load(rate, count, bad, text)
+    return Load(rate, count, bad, text, seen)
 
 
 def poller(port: int, path: str, interval: float, seconds: float, out: Path) -> subprocess.Popen:
