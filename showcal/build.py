@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import os
 import pickle
 import shutil
@@ -221,7 +222,8 @@ class _Build:
         log = (read_changes(self.out / SITE_LOG) + news)[-SITE_CHANGES_KEPT:]
         summaries = [show.summary for show in shows.values()]
         window = with_bytes(combined_window(entries, self.today), self._event_file)
-        files = site_wide_files(site, summaries, window, log)
+        earlier = self.state.browse if self.state is not None else {}
+        files, browse = site_wide_files(site, summaries, window, log, earlier=earlier, kept=self._kept_file)
         written = [rel for rel, data in files.items() if folder.stage_if_changed(self.out, staging, rel, data)]
         folder.commit(staging, self.out, written)
         self.result.written += written
@@ -236,9 +238,16 @@ class _Build:
         kept = {slug: _windowed(show, self.today) for slug, show in shows.items()} if windowed else dict(shows)
         files_by_name = {info.name: info for info in infos}
         state = State(self.program, site, site_digest, files_by_name, kept, set(files),
-                      self.today if windowed else None, not windowed, str(self.data))  # fmt: skip
+                      self.today if windowed else None, not windowed, str(self.data), browse)  # fmt: skip
         write_state(self.out, state)
         folder.fresh_staging(self.out)
+
+    def _kept_file(self, rel: str) -> bytes | None:
+        """A file as the last build left it, if it is still there."""
+        try:
+            return (self.out / rel).read_bytes()
+        except OSError:
+            return None
 
     def _event_file(self, entry: Entry) -> bytes:
         """A published event's own file: every show's files are in place before the site-wide ones are made."""
@@ -274,15 +283,32 @@ def _windowed(show: ShowState, today: date) -> ShowState:
 
 
 def site_wide_files(
-    site: Site, summaries: Sequence[Summary], entries: Sequence[Entry], log: Sequence[Change]
-) -> dict[str, bytes]:
-    """The files made from every show: the combined feed, the index and browse pages, the lists, the assets."""
+    site: Site,
+    summaries: Sequence[Summary],
+    entries: Sequence[Entry],
+    log: Sequence[Change],
+    *,
+    earlier: Mapping[str, str] = {},
+    kept: Callable[[str], bytes | None] = lambda rel: None,
+) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The files made from every show: the combined feed, the index and browse pages, the lists, the assets.
+
+    Also the digest of what each browse page shows: a page whose digest is
+    in `earlier` is taken as `kept` gives it instead of being rendered again,
+    so an edit of one show renders one of a catalogue's hundred browse pages.
+    """
     base = site.url
     found = Listing(summaries)
     files = {"all.ics": combined_feed(site, entries)}
     files[pages.page_file("/")] = pages.catalogue_index(site, found, base=base)
+    browse = {}
+    shared = (site, found.pages, len(found.rows), found.letters, found.networks)
     for number in range(1, found.pages + 1):
-        files[pages.page_file(pages.browse_path(number))] = pages.catalogue_page(site, found, number, base=base)
+        rel = pages.page_file(pages.browse_path(number))
+        shown = pickle.dumps((shared, number, found.page(number)))
+        browse[rel] = hashlib.sha1(shown, usedforsecurity=False).hexdigest()
+        data = kept(rel) if earlier.get(rel) == browse[rel] else None
+        files[rel] = data if data is not None else pages.catalogue_page(site, found, number, base=base)
     files[pages.SEARCH_FILE] = pages.search_index(found)
     files[pages.api_path()] = pages.api_list(site, summaries)
     files[pages.changes_path()] = changes.site_changes(log, site.title, base=base)
@@ -290,7 +316,7 @@ def site_wide_files(
         files[f"static/{name}"] = pages.asset(name)
     for name in pages.ROOT_ASSETS:
         files[name] = pages.asset(name)
-    return files
+    return files, browse
 
 
 # -- what earlier builds left -----------------------------------------------------------------------

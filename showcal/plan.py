@@ -64,6 +64,8 @@ class State:
     """Every show's entries are kept (no window cut any away), so the combined feed can be made from them."""
     root: str = ""
     """The data path as the build was given it: file names start with it."""
+    browse: dict[str, str] = field(default_factory=dict)
+    """Each browse page's file to a digest of what it shows (build.site_wide_files)."""
 
 
 def program_fingerprint() -> str:

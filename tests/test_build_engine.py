@@ -115,6 +115,33 @@ def test_one_edit_renders_one_show_and_leaves_what_a_full_build_would(tmp_path):
     assert published(out) == everything
 
 
+def browse_pages(out: Path) -> dict[str, bytes]:
+    return {rel: data for rel, data in published(out).items() if rel.startswith("browse/")}
+
+
+def test_an_edit_renders_the_browse_pages_it_changes_and_they_are_what_a_full_build_makes(tmp_path, monkeypatch):
+    data, out = catalogue(tmp_path / "data", shows=150), tmp_path / "out"
+    build(data, out)
+    rendered = []
+    catalogue_page = build_module.pages.catalogue_page
+    monkeypatch.setattr(
+        build_module.pages, "catalogue_page", lambda *a, **k: rendered.append(a[2]) or catalogue_page(*a, **k)
+    )
+    file = data / "shows-2.yaml"  # shows 100 to 149: the second browse page
+    touch(file, file.read_text().replace("date: 2025-05-10", "date: 2025-05-11", 1), 100)
+    build(data, out)
+    assert rendered == [2], "a show's new date is on its own browse page alone"
+    assert "2025-05-11" not in (out / "browse/1.html").read_text()
+
+    touch(file, file.read_text().replace("title: Example 120", "title: AAA, first of all"), 200)
+    rendered.clear()
+    build(data, out)
+    assert rendered == [1, 2], "a show moving to the first page moves every row after it"
+    assert "AAA, first of all" in (out / "browse/1.html").read_text()
+    build(data, tmp_path / "fresh")
+    assert browse_pages(out) == browse_pages(tmp_path / "fresh") and len(browse_pages(out)) == 2
+
+
 def test_new_site_settings_render_every_show(tmp_path):
     data, out = catalogue(tmp_path / "data"), tmp_path / "out"
     build(data, out)
