@@ -46,7 +46,7 @@ def publish_show(show: Show, site: Site, old: ShowRevision | None, at: datetime,
     record, news = revise_show(old, show, at, announce=announce)
     feeds = Feeds(Catalog(site=site, shows=(show,)), record.stamps())
     dated = feeds.by_show[show.slug]
-    files: dict[str, bytes] = {f"shows/{show.slug}.ics": feeds.show_feed(show)}
+    files: dict[str, bytes] = {pages.feed_path(show.slug): feeds.show_feed(show)}
     for event in dated:
         files[pages.event_path(show.slug, event.id)] = feeds.single(event)
     files[pages.page_file(pages.show_path(show.slug))] = pages.show_page(feeds, show, base=site.url, today=None)
@@ -63,7 +63,7 @@ def retire_show(old: ShowRevision, site: Site, at: datetime, *, announce: bool) 
     record, news = retire(old, at, announce=announce)
     feeds = Feeds(Catalog(site=site), removed={old.slug: old.title})
     files = {
-        f"shows/{old.slug}.ics": feeds.removed_feed(old.slug),
+        pages.feed_path(old.slug): feeds.removed_feed(old.slug),
         pages.changes_path(old.slug): changes.show_changes(record, base=site.url),
         record_file(old.slug): show_record_text(record).encode("utf-8"),
     }

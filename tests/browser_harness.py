@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from needs import missing
 from test_http import require
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -41,12 +42,6 @@ FAILED_404 = re.compile(r"^Failed to load resource: the server responded with a 
 
 ALL_REQUESTS: list[str] = []
 """Every URL any watched page asked for, across the session."""
-
-
-def missing(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def chromium_path() -> str:

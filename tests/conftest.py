@@ -61,6 +61,18 @@ def example_client(example_app):
 
 
 @pytest.fixture
+def editable(tmp_path: Path):
+    """`showcal serve` over real HTTP on a copy of the data, its watcher looking every second, as a curator runs it."""
+    from test_http import data_copy, free_port, serve_command, start, stop
+
+    data = data_copy(tmp_path / "data")
+    port = free_port()
+    server = start(serve_command(data, port), port, data, tmp_path / "serve.log")
+    yield server
+    stop(server)
+
+
+@pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
 

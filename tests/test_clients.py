@@ -22,6 +22,7 @@ import icalendar
 import pytest
 import subscription
 from client_parsers import Reading, Seen, assert_same_instants, differences, read_many, zone_differences, zone_probes
+from needs import missing
 from test_http import free_port, serve_command, start, stop
 
 from showcal.feeds import Feeds
@@ -54,10 +55,7 @@ WITH_ZONES = set(BUILT)
 def require_tools(absent: list[str]) -> None:
     """A missing parser or tool fails in CI, where scripts/test installs it, and skips only on a developer's machine."""
     if absent:
-        message = "missing: " + "; ".join(absent) + " (scripts/test installs them)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("missing: " + "; ".join(absent) + " (scripts/test installs them)")
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import icalendar
 import pytest
 from conftest import EVENTS, parse
+from needs import missing
 from test_web import SEVERANCE_UIDS, Elements
 
 STARTUP = 20.0
@@ -56,10 +57,7 @@ def free_port() -> int:
 def require(module: str) -> None:
     """Missing tools fail in CI, where they must be installed, and skip only on a developer's machine."""
     if importlib.util.find_spec(module) is None:
-        message = f"{module} is not installed (pip install -e '.[test]')"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{module} is not installed (pip install -e '.[test]')")
 
 
 def start(command: list[str], port: int, data: Path, log: Path, env: dict[str, str] | None = None) -> Server:
@@ -210,15 +208,6 @@ def test_serve_show_page(served, built):
         path = "/" + url.replace("../", "")
         status, _, asset = served.request(path)
         assert status == 200 and asset == (built / path.lstrip("/")).read_bytes()
-
-
-@pytest.fixture
-def editable(tmp_path) -> Iterator[Server]:
-    data = data_copy(tmp_path / "data")
-    port = free_port()
-    server = start(serve_command(data, port), port, data, tmp_path / "serve.log")
-    yield server
-    stop(server)
 
 
 def wait_for(condition, seconds: float = 10.0):

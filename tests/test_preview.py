@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import icalendar
 import pytest
 from browser_harness import DESKTOP, PHONE, axe_violations, browser, chromium, open_page, screenshot
 from click.testing import CliRunner
-from test_http import Server, data_copy, free_port, serve_command, start, stop, wait_for
+from test_http import Server, wait_for
 from test_web import touch_later
 
 from showcal.cli import main
@@ -264,40 +263,30 @@ def test_a_value_that_is_not_1_or_0_is_refused(events_copy, monkeypatch):
 # --- `showcal serve`, for real ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def served(tmp_path) -> Iterator[Server]:
-    """`showcal serve` on 127.0.0.1, its watcher looking at the file every second, as a curator runs it."""
-    data = data_copy(tmp_path / "data")
-    port = free_port()
-    server = start(serve_command(data, port), port, data, tmp_path / "serve.log")
-    yield server
-    stop(server)
-
-
 def banner_of(server: Server, path: str = "/shows/severance") -> Page:
     status, headers, body = server.request(path)
     assert status == 200 and headers["cache-control"] == "no-cache"
     return Page(body.decode("utf-8"))
 
 
-def test_showcal_serve_shows_the_problems_and_forgets_them(served, monkeypatch):
-    good = served.data.read_text(encoding="utf-8")
-    assert banner_of(served).banner is None
-    served.data.write_text(edit(good, BROKEN), encoding="utf-8")
-    problems = validate_lines(served.data, monkeypatch)
-    shown = wait_for(lambda: (found := banner_of(served)).banner is not None and found)
+def test_showcal_serve_shows_the_problems_and_forgets_them(editable, monkeypatch):
+    good = editable.data.read_text(encoding="utf-8")
+    assert banner_of(editable).banner is None
+    editable.data.write_text(edit(good, BROKEN), encoding="utf-8")
+    problems = validate_lines(editable.data, monkeypatch)
+    shown = wait_for(lambda: (found := banner_of(editable)).banner is not None and found)
     assert_banner(shown, problems)
-    served.data.write_text(edit(good, FIXED), encoding="utf-8")
-    wait_for(lambda: banner_of(served).banner is None)
+    editable.data.write_text(edit(good, FIXED), encoding="utf-8")
+    wait_for(lambda: banner_of(editable).banner is None)
 
 
-def test_the_banner_in_a_browser(served, open_page, monkeypatch):  # pages close before the server stops
+def test_the_banner_in_a_browser(editable, open_page, monkeypatch):  # pages close before the server stops
     """Chromium shows it first on the page, styled by the site's stylesheet under its CSP, readable on a phone."""
-    good = served.data.read_text(encoding="utf-8")
-    served.data.write_text(edit(good, BROKEN), encoding="utf-8")
-    problems = validate_lines(served.data, monkeypatch)
-    wait_for(lambda: served.request("/healthz")[0] == 503)
-    url = f"http://127.0.0.1:{served.port}/shows/severance"
+    good = editable.data.read_text(encoding="utf-8")
+    editable.data.write_text(edit(good, BROKEN), encoding="utf-8")
+    problems = validate_lines(editable.data, monkeypatch)
+    wait_for(lambda: editable.request("/healthz")[0] == 503)
+    url = f"http://127.0.0.1:{editable.port}/shows/severance"
 
     for scheme in ("light", "dark"):
         shown = open_page(**DESKTOP, color_scheme=scheme).page
@@ -321,8 +310,8 @@ def test_the_banner_in_a_browser(served, open_page, monkeypatch):  # pages close
     assert phone.get_by_role("alert").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
 
-    served.data.write_text(edit(good, FIXED), encoding="utf-8")
-    wait_for(lambda: served.request("/healthz")[0] == 200)
+    editable.data.write_text(edit(good, FIXED), encoding="utf-8")
+    wait_for(lambda: editable.request("/healthz")[0] == 200)
     fixed = open_page(**DESKTOP).page
     fixed.goto(url)
     assert fixed.get_by_role("alert").count() == 0

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import shutil
 import subprocess
 import threading
@@ -29,6 +28,7 @@ import pytest
 import segno
 import segno.encoder
 from browser_harness import CHROMIUM_ARGS, chromium_path
+from needs import missing
 from test_browser import png_gray
 from test_http import require
 
@@ -439,10 +439,7 @@ def test_one_global_under_the_pages_policy(page, site):
 def node_path() -> str:
     found = shutil.which("node")
     if found is None:
-        message = "node is not installed (./scripts/test installs Debian's nodejs)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("node is not installed (./scripts/test installs Debian's nodejs)")
     return found
 
 

@@ -10,7 +10,6 @@ dateutil) and with libical, the library Evolution uses.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import zoneinfo
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 from dateutil.rrule import rrulestr
+from needs import missing
 
 from showcal.feeds import Feeds
 from showcal.model import Timed
@@ -305,9 +305,7 @@ def libical_available() -> bool:
 def libical(*jobs: tuple[bytes, list[datetime], list[datetime]]) -> list[dict]:
     """libical's reading of each (calendar, local times, instants), in one run of the system Python."""
     if not libical_available():
-        if os.environ.get("CI") == "true":
-            pytest.fail("libical is missing: apt-get install python3-gi gir1.2-ical-3.0")
-        pytest.skip("libical (python3-gi, gir1.2-ical-3.0) is not installed")
+        missing("libical is not installed (apt-get install python3-gi gir1.2-ical-3.0)")
     asked = [
         {
             "ics": ics.decode(),
