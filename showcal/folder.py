@@ -83,22 +83,47 @@ def fresh_staging(out: Path) -> Path:
 
 
 def stage_if_changed(out: Path, staging: Path, rel: str, data: bytes) -> bool:
-    """Put `data` in staging if the published file differs (or is missing); True if staged."""
+    """Put `data` in staging if the published file differs (or is missing); True if staged.
+
+    Plain system calls rather than file objects: a build of every show writes
+    a quarter of a million small files, and the file objects cost a third of it.
+    """
+    if _holds(f"{out}/{rel}", data):
+        return False
+    target = f"{staging}/{rel}"
     try:
-        with open(out / rel, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size == len(data) and handle.read() == data:
-                return False
-    except OSError:
-        pass
-    target = staging / rel
-    try:
-        with open(target, "wb") as handle:
-            handle.write(data)
+        descriptor = os.open(target, _WRITE, 0o666)
     except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(data)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        descriptor = os.open(target, _WRITE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
     return True
+
+
+_WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+
+
+def _holds(path: str, data: bytes) -> bool:
+    """Whether the file at `path` holds exactly `data`."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        if os.fstat(descriptor).st_size != len(data):
+            return False
+        chunks, left = [], len(data)
+        while left > 0 and (chunk := os.read(descriptor, left)):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks) == data
+    finally:
+        os.close(descriptor)
 
 
 def commit(staging: Path, out: Path, rels: Iterable[str]) -> None:

@@ -128,6 +128,9 @@ def subscribe(base: str, root: str, path: str, name: str, query: Mapping[str, st
     return Subscribe(root + path + suffix, name, url)
 
 
+GOOGLE_FORM = "https://calendar.google.com/calendar/render?action=TEMPLATE"
+
+
 def google_event_link(event: Event, show: Show) -> str:
     """Google Calendar's "create event" form, filled in; nothing is fetched until someone clicks."""
     when = event.when
@@ -137,13 +140,13 @@ def google_event_link(event: Event, show: Show) -> str:
         assert isinstance(when, Timed)
         start, end = (t.astimezone(UTC) for t in (when.start, when.end))
         dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
-    fields = {"action": "TEMPLATE", "text": summary(event, show), "dates": dates}
+    link = [GOOGLE_FORM, "&text=", quote(summary(event, show), safe=""), "&dates=", quote(dates, safe="")]
     details = description(event, show)
     if details:
-        fields["details"] = details
+        link += ("&details=", quote(details, safe=""))
     if event.location:
-        fields["location"] = event.location
-    return "https://calendar.google.com/calendar/render?" + urlencode(fields, quote_via=quote)
+        link += ("&location=", quote(event.location, safe=""))
+    return "".join(link)
 
 
 def when_text(event: Event, *, short: bool = False) -> str:
@@ -472,8 +475,7 @@ def catalogue_page(
 def search_index(found: Listing | Feeds) -> bytes:
     """The catalogue for the index page's search: compact JSON, the same bytes from the server and the build."""
     found = listing(found) if isinstance(found, Feeds) else found
-    body = json.dumps(found.search_index(), ensure_ascii=False, separators=(",", ":"))
-    return (body + "\n").encode("utf-8")
+    return _json(found.search_index())
 
 
 def bundle_page(
@@ -621,5 +623,6 @@ def api_show(feeds: Feeds, show: Show) -> bytes:
     return _json(body)
 
 
-def _json(body: dict) -> bytes:
-    return (json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+def _json(body: object) -> bytes:
+    """Compact JSON: written by the json module's C encoder, which an indent would turn off."""
+    return (json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
