@@ -4,23 +4,28 @@ A build may fork workers, so the peak that matters is the sum of every
 process's resident set at the same moment: psutil samples the tree every
 `interval` seconds. The kernel's own figure, ru_maxrss from wait4 (the
 largest single process of the tree), is kept beside it as a check that
-sampling missed no short peak of one process.
+sampling missed no short peak of one process. Each command is started by
+launch.py, a small process of its own, so that neither figure counts this
+one's memory (see there).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.tools import psutil_module
+
+LAUNCH = Path(__file__).resolve().parent / "launch.py"
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,10 @@ class Finished:
 
 
 def tree_rss(psutil, root) -> int:
-    """Sum of the resident sets of a process and all its descendants, now."""
+    """Sum of the resident sets of a process's descendants (the launched command's tree), now."""
     total = 0
     try:
-        processes = [root, *root.children(recursive=True)]
+        processes = root.children(recursive=True)
     except psutil.Error:
         return 0
     for process in processes:
@@ -69,35 +74,31 @@ def run(
     """
     psutil = psutil_module()
     os.sync()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        launched = [sys.executable, "-I", "-S", LAUNCH, report, *command]
         start = time.perf_counter()
-        process = subprocess.Popen(list(map(str, command)), stdout=out, stderr=err, env=env, cwd=cwd)
-        ended: dict[str, object] = {}
-
-        def reap() -> None:
-            _, status, usage = os.wait4(process.pid, 0)
-            ended["at"] = time.perf_counter()
-            ended["status"], ended["usage"] = status, usage
-
-        waiter = threading.Thread(target=reap, daemon=True)
-        waiter.start()
+        process = subprocess.Popen(list(map(str, launched)), stdout=out, stderr=err, env=env, cwd=cwd)
         root = psutil.Process(process.pid)
         peak = 0
-        while waiter.is_alive():
+        while process.poll() is None:
             peak = max(peak, tree_rss(psutil, root))
-            waiter.join(interval)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(interval)
             if time.perf_counter() - start > timeout:
-                process.kill()
-                waiter.join()
+                for child in [*root.children(recursive=True), root]:
+                    with contextlib.suppress(psutil.Error):
+                        child.kill()
+                process.wait()
                 break
-        process.returncode = os.waitstatus_to_exitcode(ended["status"])  # type: ignore[arg-type]
-        usage = ended["usage"]
+        outside = time.perf_counter() - start
+        measured = json.loads(report.read_text()) if report.exists() else {"seconds": outside, "max_rss": 0}
         out.seek(0)
         err.seek(0)
         return Finished(
-            seconds=ended["at"] - start,  # type: ignore[operator]
-            peak_tree_rss=max(peak, usage.ru_maxrss * 1024),  # type: ignore[attr-defined]
-            max_rss=usage.ru_maxrss * 1024,  # type: ignore[attr-defined]
+            seconds=measured["seconds"],
+            peak_tree_rss=max(peak, measured["max_rss"]),
+            max_rss=measured["max_rss"],
             returncode=process.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
