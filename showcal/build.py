@@ -149,7 +149,7 @@ class _Build:
         self.result = BuildResult()
 
     def run(self) -> BuildResult:
-        work = plan(self.data, self.state)
+        work = plan(self.data, self.state, pool=True)
         self.state = state = work.state  # its file names spelled as this build names the data
         if state is not None and unchanged(state, work.infos, self.today):
             self.result.site = state.site

@@ -37,6 +37,8 @@ __all__ = ["data_files"]
 
 WHOLE = -1
 """The index of a piece that is a whole file."""
+BARE_HEAD = b"shows: []"
+"""The head of a file that holds shows and nothing else, as chunks.split leaves it."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class FileInfo:
     head: str
     """Digest of the file less its shows: its site settings and top-level keys."""
     pieces: tuple[Chunk, ...]
+    bare: bool = False
+    """The file holds shows and nothing else: its head needs no parsing."""
 
     @property
     def mtime(self) -> float:
@@ -107,12 +111,15 @@ class Settings:
 
 
 def read_files(
-    path: Path, known: Mapping[str, FileInfo] | None = None
+    path: Path, known: Mapping[str, FileInfo] | None = None, *, pool: bool = False
 ) -> tuple[list[FileInfo], dict[str, bytes], list[Problem]]:
-    """Every data file's info, and the bytes of those read: the ones that changed (or all, without `known`)."""
+    """Every data file's info, and the bytes of those read: the ones that changed (or all, without `known`).
+
+    With `pool`, many files are read and cut on every core; their bytes are
+    then not kept (whoever needs them reads them again, from the page cache).
+    """
     known = known or {}
-    infos: list[FileInfo] = []
-    data: dict[str, bytes] = {}
+    found: list[FileInfo | Problem | tuple[str, os.stat_result | None]] = []
     problems: list[Problem] = []
     entries = data_entries(path)
     if not entries:
@@ -121,29 +128,46 @@ def read_files(
         if entry.problem is not None:
             problems.append(entry.problem)
             continue
-        name = str(entry.path)
         stat = entry.stat
         if stat is None:
             try:
                 stat = entry.path.stat()
             except OSError:
                 stat = None
-        before = known.get(name)
-        if (
-            stat is not None
-            and before is not None
-            and (before.size, before.mtime_ns) == (stat.st_size, stat.st_mtime_ns)
-        ):
-            infos.append(before)
-            continue
-        raw = read_data(entry.path)
-        if isinstance(raw, Problem):
-            problems.append(raw)
-            continue
-        size, mtime = (stat.st_size, stat.st_mtime_ns) if stat is not None else (len(raw), 0)
-        infos.append(file_info(name, raw, size, mtime))
-        data[name] = raw
+        before = known.get(str(entry.path))
+        if stat is not None and before is not None and _same_stat(before, stat):
+            found.append(before)
+        else:
+            found.append((str(entry.path), stat))
+    unread = [item for item in found if isinstance(item, tuple)]
+    data: dict[str, bytes] = {}
+    if pool and len(unread) >= parallel.SMALL:
+        read = dict(zip((name for name, _ in unread), parallel.run(_read_batch, unread), strict=True))
+    else:
+        read = {}
+        for name, stat in unread:
+            raw = read_data(Path(name))
+            read[name] = raw if isinstance(raw, Problem) else _info(name, raw, stat)
+            if not isinstance(raw, Problem):
+                data[name] = raw
+    infos: list[FileInfo] = []
+    for item in found:
+        done = read[item[0]] if isinstance(item, tuple) else item
+        (problems if isinstance(done, Problem) else infos).append(done)
     return infos, data, problems
+
+
+def _read_batch(batch: Sequence[tuple[str, os.stat_result | None]]) -> list[FileInfo | Problem]:
+    out: list[FileInfo | Problem] = []
+    for name, stat in batch:
+        raw = read_data(Path(name))
+        out.append(raw if isinstance(raw, Problem) else _info(name, raw, stat))
+    return out
+
+
+def _info(name: str, raw: bytes, stat: os.stat_result | None) -> FileInfo:
+    size, mtime = (stat.st_size, stat.st_mtime_ns) if stat is not None else (len(raw), 0)
+    return file_info(name, raw, size, mtime)
 
 
 def _same_stat(info: FileInfo, stat) -> bool:
@@ -156,7 +180,8 @@ def file_info(name: str, raw: bytes, size: int, mtime_ns: int) -> FileInfo:
     whole = digest(raw)
     if cut is None or not cut.chunks:
         return FileInfo(name, size, mtime_ns, whole, whole, (Chunk(name, WHOLE, 0, len(raw), whole),))
-    return FileInfo(name, size, mtime_ns, whole, digest(cut.head), cut.chunks)
+    bare = cut.head.strip() == BARE_HEAD
+    return FileInfo(name, size, mtime_ns, whole, digest(cut.head), cut.chunks, bare)
 
 
 def file_bytes(info: FileInfo, data: dict[str, bytes]) -> bytes | None:
@@ -177,12 +202,15 @@ def settings(infos: Sequence[FileInfo], data: dict[str, bytes]) -> Settings:
     problems: list[Problem] = []
     documents: list[tuple[str, yaml.Node]] = []
     for info in infos:
+        if info.bare:  # most files of a folder: nothing but their shows
+            documents.append((info.name, _bare_head()))
+            continue
         raw = file_bytes(info, data)
         if raw is None:
             problems.append(Problem(info.name, 1, 1, "", "cannot read the file any more; try again"))
             continue
         head = split(info.name, raw).head if info.cut else raw  # type: ignore[union-attr]
-        if head.strip() == b"shows: []":  # most files of a folder: nothing but their shows
+        if head.strip() == BARE_HEAD:
             documents.append((info.name, _bare_head()))
             continue
         node, found = compose_data(info.name, head)
@@ -198,7 +226,7 @@ def settings(infos: Sequence[FileInfo], data: dict[str, bytes]) -> Settings:
 @lru_cache(maxsize=1)
 def _bare_head() -> yaml.Node:
     """The head of a file that holds shows and nothing else, parsed once for all such files."""
-    node, _ = compose_data("", b"shows: []\n")
+    node, _ = compose_data("", BARE_HEAD + b"\n")
     assert node is not None
     return node
 
@@ -389,7 +417,7 @@ def _check_all(path: Path, progress: Callable[[int], None] | None, *, models: bo
     collecting = gc.isenabled()
     gc.disable()
     try:
-        infos, data, problems = read_files(path)
+        infos, data, problems = read_files(path, pool=True)
         found = settings(infos, data)
         problems += found.problems
         checked: list[Checked] = []

@@ -112,11 +112,15 @@ class Plan:
     state: State | None
 
 
-def plan(data: Path, state: State | None, known: Mapping[str, FileInfo] | None = None) -> Plan:
-    """Read what changed (unchanged files by their size and time, not their bytes); raise DataError on problems."""
+def plan(data: Path, state: State | None, known: Mapping[str, FileInfo] | None = None, *, pool: bool = False) -> Plan:
+    """Read what changed (unchanged files by their size and time, not their bytes); raise DataError on problems.
+
+    `pool` reads many changed files on every core (see `render` for when a process may fork).
+    """
     if state is not None and state.root and state.root != str(data):
         state = rebased(state, str(data))
-    infos, raw, problems = catalogue.read_files(data, known if known is not None else state.files if state else None)
+    earlier = known if known is not None else state.files if state else None
+    infos, raw, problems = catalogue.read_files(data, earlier, pool=pool)
     if problems:
         raise DataError(problems)
     if state is not None and same_heads(state, infos):

@@ -186,7 +186,7 @@ def test_shows_are_rendered_in_worker_processes_with_the_same_bytes(tmp_path, mo
     real = parallel.ProcessPoolExecutor
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", lambda **kw: calls.append(kw) or real(**kw))
     result = build(data, tmp_path / "pooled")
-    assert calls and calls[0]["max_workers"] == 2, "the work went to a pool of processes"
+    assert len(calls) == 2 and calls[0]["max_workers"] == 2, "files read and shows rendered in pools of processes"
     assert result.rendered == 30
     assert published(tmp_path / "pooled") == published(tmp_path / "alone")
 
