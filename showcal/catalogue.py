@@ -349,20 +349,20 @@ def _file_lines(checked: list[Checked]) -> None:
 
 def duplicate_slugs(infos: Sequence[FileInfo], checked: list[Checked]) -> None:
     """A slug taken twice is a problem at the second, in the same piece or another; only the first show is kept."""
-    seen: dict[str, tuple[str, int]] = {}
-    for result in ordered(infos, checked):
-        taken = set(seen)
+    seen: dict[str, tuple[str, int, int]] = {}
+    for number, result in enumerate(ordered(infos, checked)):
         for slug, line, column, path in result.slugs:
             if slug in seen:
-                file, first = seen[slug]
+                file, first, _ = seen[slug]
                 message = f"duplicate show slug '{slug}' (also at {file}:{first}); slugs must be unique"
                 result.problems.append(Problem(result.file, line, column, path, message))
             else:
-                seen[slug] = (result.file, line)
-        kept = []
+                seen[slug] = (result.file, line, number)
+        kept, here = [], set()
         for show in result.shows:
-            if show.slug not in taken:
-                taken.add(show.slug)
+            owner = seen.get(show.slug)
+            if (owner is None or owner[2] == number) and show.slug not in here:  # not an earlier piece's
+                here.add(show.slug)
                 kept.append(show)
         result.shows = kept
 

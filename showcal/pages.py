@@ -129,6 +129,17 @@ def subscribe(base: str, root: str, path: str, name: str, query: Mapping[str, st
 
 
 GOOGLE_FORM = "https://calendar.google.com/calendar/render?action=TEMPLATE"
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PERCENT = tuple(chr(byte) if byte in _UNRESERVED else f"%{byte:02X}" for byte in range(256))
+
+
+def url_quote(text: str) -> str:
+    """What `urllib.parse.quote(text, safe="")` gives, a byte at a time from a table, in two thirds of its time.
+
+    Every event's Google Calendar link carries its description: quoting them
+    was a twentieth of a build.
+    """
+    return "".join(map(_PERCENT.__getitem__, text.encode("utf-8")))
 
 
 def google_event_link(event: Event, show: Show) -> str:
@@ -140,12 +151,12 @@ def google_event_link(event: Event, show: Show) -> str:
         assert isinstance(when, Timed)
         start, end = (t.astimezone(UTC) for t in (when.start, when.end))
         dates = f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"
-    link = [GOOGLE_FORM, "&text=", quote(summary(event, show), safe=""), "&dates=", quote(dates, safe="")]
+    link = [GOOGLE_FORM, "&text=", url_quote(summary(event, show)), "&dates=", url_quote(dates)]
     details = description(event, show)
     if details:
-        link += ("&details=", quote(details, safe=""))
+        link += ("&details=", url_quote(details))
     if event.location:
-        link += ("&location=", quote(event.location, safe=""))
+        link += ("&location=", url_quote(event.location))
     return "".join(link)
 
 

@@ -20,7 +20,7 @@ Result = TypeVar("Result")
 
 SMALL = 400
 """Fewer pieces than this are done in this process."""
-BATCHES_PER_WORKER = 8
+BATCHES_PER_WORKER = 32
 """Smaller batches even out the load across workers and let progress be shown as they finish."""
 
 

@@ -7,9 +7,12 @@ import struct
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
 
 import jinja2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_web import Elements
 
 from showcal import pages
@@ -288,3 +291,39 @@ def test_rendering_reuses_compiled_templates(feeds, monkeypatch):
         pages.show_page(feeds, show, base="", today=None)
         pages.index_page(feeds, base="", today=None)
     assert loads == []
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",))))
+def test_text_is_quoted_in_links_as_the_standard_library_quotes_it(text):
+    assert pages.url_quote(text) == quote(text, safe="")
+
+
+def test_a_google_calendar_link_carries_the_event_whole(tmp_path):
+    data = tmp_path / "events.yaml"
+    data.write_text(
+        "site: {title: Example, timezone: Europe/Berlin}\n"
+        "shows:\n"
+        "  - slug: odd\n"
+        "    title: 'Odd & Ends = 100% ünïcödé 🎬'\n"
+        "    network: 'A/B+C'\n"
+        "    events:\n"
+        "      - id: one\n"
+        "        title: 'Part #1? ä/ö; x=y&z'\n"
+        "        start: 2025-03-01T20:15\n"
+        "        duration: 45m\n"
+        "        location: 'Hall 5, Köln'\n"
+        "        description: |-\n"
+        "          Line one, with %20 and +plus+.\n"
+        "          Line two: 😀\n",
+        encoding="utf-8",
+    )
+    catalog = load_catalog(data)
+    show = catalog.shows[0]
+    event = show.events[0]
+    link = urlsplit(pages.google_event_link(event, show))
+    fields = parse_qs(link.query, keep_blank_values=True)
+    assert fields["text"] == ["Odd & Ends = 100% ünïcödé 🎬: Part #1? ä/ö; x=y&z"]
+    assert fields["dates"] == ["20250301T191500Z/20250301T200000Z"]
+    assert fields["location"] == ["Hall 5, Köln"]
+    assert fields["details"][0].startswith("Line one, with %20 and +plus+.\nLine two: 😀\n\n")
+    assert set(link.query) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%&=")
