@@ -153,8 +153,9 @@ class Bench:
         }
         y2 = self.prepare_yaml2ics() if with_yaml2ics else None
         if y2:
-            baselines["yaml2ics"] = []
+            baselines["yaml2ics"], baselines["yaml2ics commands"] = [], []
             commands["yaml2ics"] = lambda out: [y2["python"], HERE / "yaml2ics_run.py", y2["input"], out]
+            commands["yaml2ics commands"] = lambda out: [*commands["yaml2ics"](out), "--commands"]
         full, edited, unchanged, rewritten, by_edit = [], [], [], [], []
         for r in range(args.repeats):
             out = root / f"showcal-{r}"
@@ -197,17 +198,18 @@ class Bench:
         names = {
             "floor": "hand-written floor (CSafeLoader + pure-Python serializer)",
             "icalendar": "icalendar + CSafeLoader, one Calendar graph per feed",
-            "yaml2ics": "yaml2ics (PyPI), show feeds",
+            "yaml2ics": "yaml2ics (PyPI) in one process, show feeds",
+            "yaml2ics commands": "yaml2ics (PyPI), its command once per show, one per core",
         }
         walls, peaks = [f.seconds for f in full], [f.peak_tree_rss for f in full]
         scaled: dict[str, tuple[list[float], list[float], str]] = {}
         for name, runs in baselines.items():
             times, mems = [f.seconds for f in runs], [f.peak_tree_rss for f in runs]
-            if name == "yaml2ics" and y2["shows"] < len(self.slugs):
+            if name.startswith("yaml2ics") and y2["shows"] < len(self.slugs):
                 measured = f"{seconds(median(times))} on {y2['shows']:,} shows ({y2['dated']:,} events)"
                 note = f"EXTRAPOLATED: measured {measured}, scaled by events"
                 times = [t * dated / max(1, y2["dated"]) for t in times]
-            elif name == "yaml2ics":
+            elif name.startswith("yaml2ics"):
                 note = "show feeds only (no all.ics, pages or event files)"
             else:
                 note = "show feeds + all.ics"
@@ -243,7 +245,7 @@ class Bench:
         for name, (_, mems, note) in scaled.items():
             subset = (
                 f"measured on {y2['shows']:,} shows, not scaled: no ratio"
-                if name == "yaml2ics" and "EXTRA" in note
+                if name.startswith("yaml2ics") and "EXTRA" in note
                 else ""
             )
             add(

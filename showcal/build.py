@@ -34,7 +34,7 @@ from .feeds import COMBINED_LIMIT, RECENT, Entry, combined_feed, combined_window
 from .files import data_files
 from .listing import Listing, Summary
 from .model import EPOCH, Site
-from .output import Published, record_file, retire_show, show_paths
+from .output import Published, record_file, retire_show, show_file_count, show_paths
 from .plan import (
     STATE,
     ShowState,
@@ -263,7 +263,7 @@ class _Build:
 
 
 def _file_count(shows: Mapping[str, ShowState], site_files: Iterable[str]) -> int:
-    return len(list(site_files)) + sum(len(show_paths(slug, show.event_ids)) for slug, show in shows.items())
+    return len(list(site_files)) + sum(show_file_count(show.event_ids) for show in shows.values())
 
 
 def _event_files(path: Path) -> list[str]:

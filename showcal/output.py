@@ -71,7 +71,12 @@ def retire_show(old: ShowRevision, site: Site, at: datetime, *, announce: bool) 
 
 
 def show_paths(slug: str, event_ids: tuple[str, ...]) -> set[str]:
-    """Every file a published show has in a build."""
+    """Every file a published show has in a build: `show_file_count` of them."""
     paths = {pages.feed_path(slug), pages.changes_path(slug), pages.page_file(pages.show_path(slug))}
     paths.add(pages.api_path(slug))
     return paths | {pages.event_path(slug, event_id) for event_id in event_ids}
+
+
+def show_file_count(event_ids: tuple[str, ...]) -> int:
+    """How many files `show_paths` names, without naming them (a show's event ids are unique)."""
+    return 4 + len(event_ids)
