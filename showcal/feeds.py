@@ -192,22 +192,26 @@ def _canonical(value: object) -> str:
 def render_event(event: Event, show: Show, stamp: Stamp, variant: Variant = Variant()) -> bytes:
     """One VEVENT; nothing in it depends on the clock, the host or other events."""
     fields = event_fields(event, show, variant)
-    vevent = VEvent.new(
-        uid=fields["uid"],
-        stamp=stamp.modified,
-        last_modified=stamp.modified,
-        sequence=stamp.sequence,
-        summary=fields["summary"],
-        start=fields["start"],
-        end=fields["end"],
-        status=fields["status"],
-        transparency="TRANSPARENT",
-        categories=fields["categories"],
-        description=fields["description"],
-        url=fields["url"],
-    )
-    if fields["location"]:
-        vevent.add("location", fields["location"])
+    # Event() and add() rather than Event.new(): the same bytes, without
+    # setting and clearing the thirty properties new() knows of.
+    vevent = VEvent()
+    for name, value in (
+        ("uid", fields["uid"]),
+        ("dtstamp", stamp.modified),
+        ("last-modified", stamp.modified),
+        ("sequence", stamp.sequence),
+        ("summary", fields["summary"]),
+        ("dtstart", fields["start"]),
+        ("dtend", fields["end"]),
+        ("status", fields["status"]),
+        ("transp", "TRANSPARENT"),
+        ("categories", fields["categories"]),
+        ("description", fields["description"]),
+        ("url", fields["url"]),
+        ("location", fields["location"]),
+    ):
+        if value is not None:
+            vevent.add(name, value)
     if variant.reminder is not None:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")

@@ -82,13 +82,15 @@ def fresh_staging(out: Path) -> Path:
     return staging
 
 
-def stage_if_changed(out: Path, staging: Path, rel: str, data: bytes) -> bool:
+def stage_if_changed(out: Path, staging: Path, rel: str, data: bytes, *, published: bool = True) -> bool:
     """Put `data` in staging if the published file differs (or is missing); True if staged.
 
-    Plain system calls rather than file objects: a build of every show writes
-    a quarter of a million small files, and the file objects cost a third of it.
+    `published` false says `out` has no such file (its folder is missing), so
+    there is nothing to compare. Plain system calls rather than file objects:
+    a build of every show writes a quarter of a million small files, and the
+    file objects cost a quarter of each write.
     """
-    if _holds(f"{out}/{rel}", data):
+    if published and _holds(f"{out}/{rel}", data):
         return False
     target = f"{staging}/{rel}"
     try:

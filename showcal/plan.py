@@ -31,7 +31,7 @@ from .feeds import Entry, sort_key
 from .listing import Summary, summarize
 from .model import Event, Show, Site
 from .output import Published, publish_show, show_paths
-from .pages import TEMPLATES
+from .pages import TEMPLATES, event_path
 from .revisions import RECORD_DIR, read_show, show_record_path
 
 STATE = f"{folder.CACHE}/state.pickle"
@@ -270,8 +270,11 @@ def _survey_batch(batch: Sequence[Chunk]) -> list[Done]:
 def stage(out: Path, staging: Path, pub: Published, old_ids: Iterable[str]) -> Staged:
     """A show's files into staging where they differ from what is published; its record waits for the commit."""
     staged = Staged()
+    events = os.path.dirname(event_path(pub.slug, "-"))
+    fresh = f"{events}/" if not os.path.isdir(f"{out}/{events}") else None  # a new show: none of its events' files
     for rel, data in pub.files.items():
-        changed = folder.stage_if_changed(out, staging, rel, data)
+        published = fresh is None or not rel.startswith(fresh)
+        changed = folder.stage_if_changed(out, staging, rel, data, published=published)
         if rel.startswith(RECORD_DIR):
             continue
         if changed:

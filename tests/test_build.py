@@ -228,12 +228,12 @@ def test_a_build_that_fails_while_staging_leaves_the_published_build_whole(tmp_p
     writes = 0
     real = folder.stage_if_changed
 
-    def failing(out_, staging, rel, data):
+    def failing(out_, staging, rel, data, **how):
         nonlocal writes
         writes += 1
         if writes == 3:
             raise OSError(28, "No space left on device")
-        return real(out_, staging, rel, data)
+        return real(out_, staging, rel, data, **how)
 
     monkeypatch.setattr(folder, "stage_if_changed", failing)
     with pytest.raises(OSError):
