@@ -119,7 +119,7 @@ def read_files(
     then not kept (whoever needs them reads them again, from the page cache).
     """
     known = known or {}
-    found: list[FileInfo | Problem | tuple[str, os.stat_result | None]] = []
+    found: list[FileInfo | tuple[str, os.stat_result | None]] = []
     problems: list[Problem] = []
     entries = data_entries(path)
     if not entries:
