@@ -70,13 +70,16 @@ def retire_show(old: ShowRevision, site: Site, at: datetime, *, announce: bool) 
     return Published(old.slug, files, record, news, None, [], ())
 
 
+def _show_files(slug: str) -> tuple[str, ...]:
+    """A published show's files besides its events': feed, change feed, page, JSON."""
+    return pages.feed_path(slug), pages.changes_path(slug), pages.page_file(pages.show_path(slug)), pages.api_path(slug)
+
+
 def show_paths(slug: str, event_ids: tuple[str, ...]) -> set[str]:
-    """Every file a published show has in a build: `show_file_count` of them."""
-    paths = {pages.feed_path(slug), pages.changes_path(slug), pages.page_file(pages.show_path(slug))}
-    paths.add(pages.api_path(slug))
-    return paths | {pages.event_path(slug, event_id) for event_id in event_ids}
+    """Every file a published show has in a build."""
+    return {*_show_files(slug), *(pages.event_path(slug, event_id) for event_id in event_ids)}
 
 
 def show_file_count(event_ids: tuple[str, ...]) -> int:
     """How many files `show_paths` names, without naming them (a show's event ids are unique)."""
-    return 4 + len(event_ids)
+    return len(_show_files("")) + len(event_ids)

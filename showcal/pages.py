@@ -66,8 +66,13 @@ def feed_path(slug: str) -> str:
     return f"shows/{slug}.ics"
 
 
+def event_folder(slug: str) -> str:
+    """Where a show's single-event files are."""
+    return f"shows/{slug}"
+
+
 def event_path(slug: str, event_id: str) -> str:
-    return f"shows/{slug}/{event_id}.ics"
+    return f"{event_folder(slug)}/{event_id}.ics"
 
 
 def changes_path(slug: str | None = None) -> str:

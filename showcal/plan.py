@@ -31,7 +31,7 @@ from .feeds import Entry, sort_key
 from .listing import Summary, summarize
 from .model import Event, Show, Site
 from .output import Published, publish_show, show_paths
-from .pages import TEMPLATES, event_path
+from .pages import TEMPLATES, event_folder
 from .revisions import RECORD_DIR, read_show, show_record_path
 
 STATE = f"{folder.CACHE}/state.pickle"
@@ -270,7 +270,7 @@ def _survey_batch(batch: Sequence[Chunk]) -> list[Done]:
 def stage(out: Path, staging: Path, pub: Published, old_ids: Iterable[str]) -> Staged:
     """A show's files into staging where they differ from what is published; its record waits for the commit."""
     staged = Staged()
-    events = os.path.dirname(event_path(pub.slug, "-"))
+    events = event_folder(pub.slug)
     fresh = f"{events}/" if not os.path.isdir(f"{out}/{events}") else None  # a new show: none of its events' files
     for rel, data in pub.files.items():
         published = fresh is None or not rel.startswith(fresh)
